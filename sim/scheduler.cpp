@@ -1,0 +1,87 @@
+#include "sim/scheduler.h"
+
+#include <boost/fiber/operations.hpp>
+
+#include "sim/assert.h"
+#include "sim/kernel.h"
+
+namespace samsa::sim {
+
+namespace {
+thread_local DeterministicScheduler* tls_scheduler = nullptr;
+
+bool is_worker(boost::fibers::context* ctx) {
+  return !ctx->is_context(boost::fibers::type::pinned_context);
+}
+}  // namespace
+
+DeterministicScheduler::DeterministicScheduler() { tls_scheduler = this; }
+
+DeterministicScheduler::~DeterministicScheduler() {
+  if (tls_scheduler == this) tls_scheduler = nullptr;
+}
+
+DeterministicScheduler& DeterministicScheduler::for_this_thread() {
+  if (tls_scheduler == nullptr) {
+    boost::fibers::use_scheduling_algorithm<DeterministicScheduler>();
+  }
+  SAMSA_ASSERT(tls_scheduler != nullptr, "the deterministic scheduler did not install");
+  return *tls_scheduler;
+}
+
+boost::fibers::fiber_properties* DeterministicScheduler::new_properties(
+    boost::fibers::context* ctx) {
+  FiberRecord* record = pending_record_ != nullptr ? *pending_record_ : nullptr;
+  if (record != nullptr && is_worker(ctx)) {
+    record->ctx = ctx;
+    return new FiberProps(ctx, record);
+  }
+  return new FiberProps(ctx, nullptr);
+}
+
+void DeterministicScheduler::attach(Kernel* kernel, FiberRecord** pending_record) {
+  SAMSA_ASSERT(kernel_ == nullptr, "one simulation per thread at a time");
+  kernel_ = kernel;
+  pending_record_ = pending_record;
+}
+
+void DeterministicScheduler::detach() {
+  kernel_ = nullptr;
+  pending_record_ = nullptr;
+}
+
+void DeterministicScheduler::awakened(boost::fibers::context* ctx, FiberProps& props) noexcept {
+  if (props.record != nullptr && kernel_ != nullptr && kernel_->should_park(props.record)) {
+    kernel_->park(ctx, props.record);
+    return;
+  }
+  ctx->ready_link(ready_);
+  if (is_worker(ctx)) ++workers_ready_;
+}
+
+boost::fibers::context* DeterministicScheduler::pick_next() noexcept {
+  while (!ready_.empty()) {
+    boost::fibers::context* ctx = &ready_.front();
+    ready_.pop_front();
+    FiberRecord* record = properties(ctx).record;
+    if (is_worker(ctx)) --workers_ready_;
+    if (record != nullptr && kernel_ != nullptr && kernel_->should_park(record)) {
+      kernel_->park(ctx, record);
+      continue;
+    }
+    if (kernel_ != nullptr) kernel_->on_switch(record);
+    return ctx;
+  }
+  return nullptr;
+}
+
+void DeterministicScheduler::unpark(ReadyQueue& parked) noexcept {
+  while (!parked.empty()) {
+    boost::fibers::context* ctx = &parked.front();
+    parked.pop_front();
+    ctx->ready_link(ready_);
+    if (is_worker(ctx)) ++workers_ready_;
+  }
+}
+
+}  // namespace samsa::sim
