@@ -1,12 +1,14 @@
 #include "sim/kernel.h"
 
 #include <boost/fiber/fiber.hpp>
-#include <boost/fiber/fixedsize_stack.hpp>
+#include <boost/context/stack_context.hpp>
+#include <sys/mman.h>
 #include <boost/fiber/operations.hpp>
 #include <exception>
 #include <fmt/format.h>
 
 #include "sim/assert.h"
+#include "sim/sanitizer.h"
 
 namespace samsa::sim {
 
@@ -18,6 +20,33 @@ constexpr std::size_t kFiberStackBytes = 1024 * 1024;
 #else
 constexpr std::size_t kFiberStackBytes = 256 * 1024;
 #endif
+
+// Fiber stacks, mapped fresh for each fiber; the fiber's record learns the bounds (the
+// scheduler announces them to AddressSanitizer at each switch, see sanitizer.h). Under
+// the sanitizer the memory is unpoisoned before it is unmapped: frames a fiber left by
+// switching away keep their redzones in the shadow otherwise.
+class FiberStack {
+ public:
+  explicit FiberStack(FiberRecord* fiber) : fiber_(fiber) {}
+  boost::context::stack_context allocate() {
+    void* base = ::mmap(nullptr, kFiberStackBytes, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    SAMSA_ASSERT(base != MAP_FAILED, "cannot map a fiber stack");
+    fiber_->stack = {base, kFiberStackBytes};
+    boost::context::stack_context context;
+    context.size = kFiberStackBytes;
+    context.sp = static_cast<char*>(base) + kFiberStackBytes;
+    return context;
+  }
+  void deallocate(boost::context::stack_context& context) noexcept {
+    void* base = static_cast<char*>(context.sp) - context.size;
+    sanitizer::unpoison(base, context.size);
+    ::munmap(base, context.size);
+  }
+
+ private:
+  FiberRecord* fiber_;
+};
 }  // namespace
 
 std::string_view run_outcome_name(RunOutcome outcome) {
@@ -41,7 +70,7 @@ Kernel::Kernel(std::uint64_t seed)
 }
 
 Kernel::~Kernel() {
-  kill_all();
+  shutdown();
   while (!timers_.empty()) timers_.pop();
   scheduler_.detach();
   tls_kernel = nullptr;
@@ -80,7 +109,6 @@ void Kernel::bring_up(NodeId node) {
   Node& n = node_at(node);
   SAMSA_ASSERT(!n.up, fmt::format("bring_up of {}, which is already up", n.name));
   n.up = true;
-  n.paused = false;
   ++n.incarnation;
   trace_.record(now_, node, EventKind::kRestart, n.incarnation);
 }
@@ -89,6 +117,7 @@ void Kernel::crash(NodeId node) {
   Node& n = node_at(node);
   if (!n.up) return;
   n.up = false;
+  if (n.paused) --paused_nodes_;
   n.paused = false;
   trace_.record(now_, node, EventKind::kCrash, n.incarnation);
   scheduler_.unpark(n.parked);
@@ -102,6 +131,7 @@ void Kernel::pause(NodeId node) {
   Node& n = node_at(node);
   if (!n.up || n.paused) return;
   n.paused = true;
+  ++paused_nodes_;
   trace_.record(now_, node, EventKind::kPause, n.incarnation);
 }
 
@@ -109,13 +139,11 @@ void Kernel::resume(NodeId node) {
   Node& n = node_at(node);
   if (!n.paused) return;
   n.paused = false;
+  --paused_nodes_;
   trace_.record(now_, node, EventKind::kResumeNode, n.incarnation);
   scheduler_.unpark(n.parked);
 }
 
-bool Kernel::should_park(const FiberRecord* fiber) const {
-  return !fiber->killed && nodes_[fiber->node.value()].paused;
-}
 
 void Kernel::park(boost::fibers::context* ctx, const FiberRecord* fiber) noexcept {
   ctx->ready_link(nodes_[fiber->node.value()].parked);
@@ -152,7 +180,7 @@ FiberId Kernel::spawn(NodeId node, std::string name, std::function<void()> body)
                 [&] { return fiber->name; });
 
   pending_record_ = fiber;
-  boost::fibers::fiber f(std::allocator_arg, boost::fibers::fixedsize_stack(kFiberStackBytes),
+  boost::fibers::fiber f(std::allocator_arg, FiberStack{fiber},
                          [this, fiber, body = std::move(body)]() mutable { run_fiber(fiber, body); });
   pending_record_ = nullptr;
   SAMSA_ASSERT(fiber->ctx != nullptr, "the scheduler did not see the new fiber");
@@ -161,6 +189,7 @@ FiberId Kernel::spawn(NodeId node, std::string name, std::function<void()> body)
 }
 
 void Kernel::run_fiber(FiberRecord* fiber, std::function<void()>& body) {
+  sanitizer::finish_switch();
   try {
     if (!fiber->killed) body();
   } catch (const FiberKilled&) {
@@ -186,6 +215,7 @@ void Kernel::finish_fiber(FiberRecord* fiber) {
   fiber->live = false;
   fiber->waiting = false;
   free_records_.push_back(fiber);
+  scheduler_.note_fiber_finished();
 }
 
 void Kernel::check_alive() const {
@@ -214,6 +244,7 @@ WakeReason Kernel::wait(SimTime deadline) {
     timers_.push(Timer{std::max(deadline, now_), ++timer_seq_, self, self->wait_seq, nullptr});
   }
   self->ctx->suspend();
+  sanitizer::finish_switch();
   self->waiting = false;
   if (self->killed && std::uncaught_exceptions() == 0) throw FiberKilled{};
   return self->reason;
@@ -239,6 +270,7 @@ void Kernel::sleep_until(SimTime t) {
 void Kernel::yield() {
   check_alive();
   boost::this_fiber::yield();
+  sanitizer::finish_switch();
   check_alive();
 }
 
@@ -266,6 +298,7 @@ void Kernel::drain_ready(const RunLimits& limits) {
   while (scheduler_.workers_ready() > 0 && !stop_requested_ && !failed() &&
          trace_.events() < limits.max_events) {
     boost::this_fiber::yield();
+    sanitizer::finish_switch();
     current_ = nullptr;
   }
 }
@@ -280,7 +313,11 @@ RunOutcome Kernel::run(RunLimits limits) {
       return RunOutcome::kStopped;
     }
     if (trace_.events() >= limits.max_events) return RunOutcome::kEventLimit;
-    if (timers_.empty()) return RunOutcome::kQuiescent;
+    if (timers_.empty()) {
+      // Nothing can ever happen again; a bounded run still idles to its bound.
+      if (limits.until != kSimTimeMax) now_ = std::max(now_, limits.until);
+      return RunOutcome::kQuiescent;
+    }
     const Timer next = timers_.top();
     if (next.at > limits.until) {
       now_ = std::max(now_, limits.until);
@@ -299,15 +336,19 @@ void Kernel::fail(std::string reason) {
   if (failure_.empty()) failure_ = std::move(reason);
 }
 
-void Kernel::kill_all() {
+void Kernel::shutdown() {
+  // The run is over: tearing the world down is not part of it.
+  trace_.freeze();
   for (std::size_t i = 0; i < nodes_.size(); ++i) crash(NodeId(static_cast<std::uint32_t>(i)));
   // Let every killed fiber unwind; they take no steps but their destructors.
   for (int rounds = 0; rounds < 1'000'000 && scheduler_.workers_ready() > 0; ++rounds) {
     boost::this_fiber::yield();
+    sanitizer::finish_switch();
     current_ = nullptr;
   }
   // One more pass so the dispatcher releases the terminated contexts.
   boost::this_fiber::yield();
+  sanitizer::finish_switch();
   current_ = nullptr;
 }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "sim/ids.h"
+#include "sim/sanitizer.h"
 #include "sim/scheduler.h"
 #include "sim/time.h"
 #include "sim/trace.h"
@@ -37,7 +38,7 @@ struct FiberKilled {};
 enum class WakeReason : std::uint8_t { kNone, kNotified, kDeadline, kKilled };
 
 enum class RunOutcome : std::uint8_t {
-  kQuiescent,   // nothing ready and no timer left
+  kQuiescent,   // nothing ready and no timer left (time still idles to RunLimits::until)
   kTimeLimit,   // the next event lies past RunLimits::until
   kEventLimit,  // RunLimits::max_events reached
   kStopped,     // Kernel::stop() was called
@@ -56,6 +57,7 @@ struct FiberRecord {
   std::string name;
   std::uint32_t incarnation = 0;
   boost::fibers::context* ctx = nullptr;
+  sanitizer::StackBounds stack;
   bool killed = false;
   bool live = false;
   // The current wait: wait_seq is unique across the kernel, so a stale timer or
@@ -143,6 +145,13 @@ class Kernel {
   RunOutcome run_for(Duration d, std::uint64_t max_events = UINT64_MAX) {
     return run({now_ + d, max_events});
   }
+  // Crashes every node and lets every fiber unwind. Called by ~Kernel, and by owners
+  // that must end all fibers before the services those fibers use are destroyed.
+  void shutdown();
+  // True when the calling fiber's node has crashed (also while it unwinds, when
+  // check_alive() cannot throw): services refuse to act for such a fiber.
+  bool current_is_killed() const { return current_ != nullptr && current_->killed; }
+
   // Ends the current run() after the running fiber blocks; run() returns kStopped.
   void stop() { stop_requested_ = true; }
   // Records a broken invariant; the run ends with kFailed. The first failure is kept.
@@ -151,7 +160,9 @@ class Kernel {
   const std::string& failure() const { return failure_; }
 
   // Called by the scheduler (not by code under test).
-  bool should_park(const FiberRecord* fiber) const;
+  bool should_park(const FiberRecord* fiber) const {
+    return paused_nodes_ > 0 && !fiber->killed && nodes_[fiber->node.value()].paused;
+  }
   void park(boost::fibers::context* ctx, const FiberRecord* fiber) noexcept;
   void on_switch(FiberRecord* fiber) noexcept;
 
@@ -182,7 +193,6 @@ class Kernel {
   void fire(const Timer& timer);
   void make_ready(FiberRecord* fiber, WakeReason reason);
   void drain_ready(const RunLimits& limits);
-  void kill_all();
 
   std::uint64_t seed_;
   SimTime now_ = kSimStart;
@@ -197,6 +207,7 @@ class Kernel {
   std::uint64_t timer_seq_ = 0;
   std::uint64_t wait_seq_ = 0;
   std::uint64_t next_fiber_id_ = 0;
+  std::size_t paused_nodes_ = 0;
   bool stop_requested_ = false;
   std::string failure_;
 };

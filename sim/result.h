@@ -11,6 +11,7 @@ namespace samsa::sim {
 
 template <class E>
 struct Err {
+  explicit Err(E e) : error(std::move(e)) {}
   E error;
 };
 template <class E>

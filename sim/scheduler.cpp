@@ -4,6 +4,7 @@
 
 #include "sim/assert.h"
 #include "sim/kernel.h"
+#include "sim/sanitizer.h"
 
 namespace samsa::sim {
 
@@ -51,6 +52,10 @@ void DeterministicScheduler::detach() {
 }
 
 void DeterministicScheduler::awakened(boost::fibers::context* ctx, FiberProps& props) noexcept {
+  if (ctx->is_context(boost::fibers::type::dispatcher_context)) {
+    dispatcher_ = ctx;
+    return;
+  }
   if (props.record != nullptr && kernel_ != nullptr && kernel_->should_park(props.record)) {
     kernel_->park(ctx, props.record);
     return;
@@ -60,6 +65,10 @@ void DeterministicScheduler::awakened(boost::fibers::context* ctx, FiberProps& p
 }
 
 boost::fibers::context* DeterministicScheduler::pick_next() noexcept {
+  if (release_pending_ && dispatcher_ != nullptr) {
+    release_pending_ = false;
+    return take_dispatcher();
+  }
   while (!ready_.empty()) {
     boost::fibers::context* ctx = &ready_.front();
     ready_.pop_front();
@@ -70,9 +79,36 @@ boost::fibers::context* DeterministicScheduler::pick_next() noexcept {
       continue;
     }
     if (kernel_ != nullptr) kernel_->on_switch(record);
+    announce_switch(ctx, record);
     return ctx;
   }
-  return nullptr;
+  return dispatcher_ != nullptr ? take_dispatcher() : nullptr;
+}
+
+void DeterministicScheduler::announce_switch(boost::fibers::context* to,
+                                             const FiberRecord* record) noexcept {
+  if constexpr (sanitizer::kAddress) {
+    boost::fibers::context* from = boost::fibers::context::active();
+    if (from == to) return;
+    // A fiber that has returned from run_fiber is ending: its stack is about to go.
+    const auto* from_props =
+        from != nullptr ? static_cast<const FiberProps*>(from->get_properties()) : nullptr;
+    const FiberRecord* from_record = from_props != nullptr ? from_props->record : nullptr;
+    const bool leaving_for_good = from_record != nullptr && !from_record->live;
+    if (record != nullptr) {
+      sanitizer::start_switch(record->stack, leaving_for_good);
+    } else if (to->is_context(boost::fibers::type::main_context)) {
+      if (main_stack_.bottom == nullptr) main_stack_ = sanitizer::thread_stack();
+      sanitizer::start_switch(main_stack_, leaving_for_good);
+    }
+  }
+}
+
+boost::fibers::context* DeterministicScheduler::take_dispatcher() noexcept {
+  boost::fibers::context* ctx = dispatcher_;
+  dispatcher_ = nullptr;
+  if (kernel_ != nullptr) kernel_->on_switch(nullptr);
+  return ctx;
 }
 
 void DeterministicScheduler::unpark(ReadyQueue& parked) noexcept {

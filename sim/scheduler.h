@@ -4,7 +4,8 @@
 // decides when time moves). Fibers of a paused node are parked instead of run and go
 // back to the ready queue, in order, when the node resumes.
 //
-// Invariants: a context is in at most one queue (ready_ or one node's parked list);
+// Invariants: a context is in at most one queue (ready_ or one node's parked list), and
+// the dispatcher context is in none (it is held in dispatcher_);
 // workers_ready_ counts the non-pinned contexts (everything but the thread's main and
 // dispatcher contexts) in ready_.
 #pragma once
@@ -13,6 +14,8 @@
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/scheduler.hpp>
 #include <cstddef>
+
+#include "sim/sanitizer.h"
 
 namespace samsa::sim {
 
@@ -39,7 +42,7 @@ class DeterministicScheduler final
 
   void awakened(boost::fibers::context* ctx, FiberProps& props) noexcept override;
   boost::fibers::context* pick_next() noexcept override;
-  bool has_ready_fibers() const noexcept override { return !ready_.empty(); }
+  bool has_ready_fibers() const noexcept override { return !ready_.empty(); }  // workers only
   void suspend_until(std::chrono::steady_clock::time_point const&) noexcept override {}
   void notify() noexcept override {}
   boost::fibers::fiber_properties* new_properties(boost::fibers::context* ctx) override;
@@ -47,12 +50,24 @@ class DeterministicScheduler final
   void attach(Kernel* kernel, FiberRecord** pending_record);
   void detach();
   std::size_t workers_ready() const { return workers_ready_; }
+  // A fiber ended: let Boost's dispatcher run next, to free its stack.
+  void note_fiber_finished() { release_pending_ = true; }
   // Moves every context of `parked` to the back of the ready queue, in order.
   void unpark(ReadyQueue& parked) noexcept;
 
  private:
+  boost::fibers::context* take_dispatcher() noexcept;
+  // Tells AddressSanitizer which stack the next switch goes to (see sanitizer.h).
+  void announce_switch(boost::fibers::context* to, const FiberRecord* record) noexcept;
+  sanitizer::StackBounds main_stack_;
   ReadyQueue ready_;
   std::size_t workers_ready_ = 0;
+  // Boost pushes its dispatcher context back after every switch it makes; running it
+  // each time would cost a third context switch per event. It runs user code never and
+  // has work only when a fiber has ended, so it is held aside and run then, or when
+  // nothing else is ready (at thread exit).
+  boost::fibers::context* dispatcher_ = nullptr;
+  bool release_pending_ = false;
   Kernel* kernel_ = nullptr;
   FiberRecord** pending_record_ = nullptr;
 };

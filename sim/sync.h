@@ -35,9 +35,9 @@ class WaitList {
     kernel.notify(w.fiber, w.seq);
   }
   void notify_all(Kernel& kernel) {
-    std::vector<Waiter> woken;
-    woken.swap(waiters_);
-    for (const Waiter& w : woken) kernel.notify(w.fiber, w.seq);
+    // notify() only marks fibers ready; nobody touches this list until they run.
+    for (const Waiter& w : waiters_) kernel.notify(w.fiber, w.seq);
+    waiters_.clear();
   }
   bool empty() const { return waiters_.empty(); }
 

@@ -61,15 +61,18 @@ class Trace {
   template <class Describe>
   void record(SimTime t, NodeId node, EventKind kind, std::uint64_t digest, Describe&& describe) {
     fold(t, node, kind, digest);
-    if (file_ != nullptr) write_line(t, node, kind, digest, describe());
+    if (file_ != nullptr && !frozen_) write_line(t, node, kind, digest, describe());
   }
   void record(SimTime t, NodeId node, EventKind kind, std::uint64_t digest) {
     fold(t, node, kind, digest);
-    if (file_ != nullptr) write_line(t, node, kind, digest, {});
+    if (file_ != nullptr && !frozen_) write_line(t, node, kind, digest, {});
   }
 
   // Names used in trace lines; the kernel registers each node's name here.
   void set_node_name(NodeId node, std::string name);
+
+  // Ignores every later event (the run is over; its teardown is not part of it).
+  void freeze() { frozen_ = true; }
 
   std::uint64_t hash() const { return hash_; }
   std::uint64_t events() const { return events_; }
@@ -78,6 +81,7 @@ class Trace {
 
  private:
   void fold(SimTime t, NodeId node, EventKind kind, std::uint64_t digest) {
+    if (frozen_) return;
     std::uint64_t x = static_cast<std::uint64_t>(t.time_since_epoch().count());
     x ^= mix64((static_cast<std::uint64_t>(node.value()) << 8) | static_cast<std::uint8_t>(kind));
     x ^= mix64(digest + 0x632be59bd9b4e019ULL);
@@ -89,6 +93,7 @@ class Trace {
   std::uint64_t hash_ = 0x736173736100ULL;  // "samsa"
   std::uint64_t events_ = 0;
   std::FILE* file_ = nullptr;
+  bool frozen_ = false;
   std::vector<std::string> node_names_;
 };
 

@@ -93,3 +93,257 @@ TEST(Kernel, ChannelDeliversInOrderAndTimesOut) {
 
 }  // namespace
 }  // namespace samsa::sim
+
+namespace samsa::sim {
+namespace {
+
+struct OneNode {
+  Kernel kernel{1};
+  NodeId node = kernel.add_node("n");
+  OneNode() { kernel.bring_up(node); }
+};
+
+TEST(Kernel, EqualTimeTimersFireInTheOrderTheyWereScheduled) {
+  OneNode w;
+  std::vector<int> order;
+  for (int i = 0; i < 4; ++i) {
+    w.kernel.spawn(w.node, "f", [&, i] {
+      w.kernel.sleep_until(kSimStart + 1s);
+      order.push_back(i);
+    });
+  }
+  w.kernel.run();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+}
+
+TEST(Kernel, RunStopsAtTheTimeLimitWithTimeAtTheLimit) {
+  OneNode w;
+  int ticks = 0;
+  w.kernel.spawn(w.node, "ticker", [&] {
+    for (;;) {
+      w.kernel.sleep_for(1s);
+      ++ticks;
+    }
+  });
+  EXPECT_EQ(w.kernel.run({kSimStart + 10500ms, UINT64_MAX}), RunOutcome::kTimeLimit);
+  EXPECT_EQ(ticks, 10);
+  EXPECT_EQ(w.kernel.now(), kSimStart + 10500ms);
+}
+
+TEST(Kernel, RunStopsAtTheEventLimitEvenIfAFiberYieldsForever) {
+  OneNode w;
+  w.kernel.spawn(w.node, "spinner", [&] {
+    for (;;) w.kernel.yield();
+  });
+  EXPECT_EQ(w.kernel.run({kSimTimeMax, 1000}), RunOutcome::kEventLimit);
+  EXPECT_GE(w.kernel.events(), 1000u);
+  EXPECT_LT(w.kernel.events(), 1010u);
+}
+
+TEST(Kernel, EventWaitEndsAtItsDeadlineWhenNobodySetsIt) {
+  OneNode w;
+  Event event;
+  bool result = true;
+  SimTime woke{};
+  w.kernel.spawn(w.node, "waiter", [&] {
+    result = event.wait_for(3s);
+    woke = w.kernel.now();
+  });
+  w.kernel.run();
+  EXPECT_FALSE(result);
+  EXPECT_EQ(woke, kSimStart + 3s);
+}
+
+TEST(Kernel, EventWaitEndsWhenSetBeforeTheDeadlineAndTheStaleTimerIsIgnored) {
+  OneNode w;
+  Event event;
+  bool result = false;
+  SimTime woke{};
+  int wakeups = 0;
+  w.kernel.spawn(w.node, "waiter", [&] {
+    result = event.wait_for(3s);
+    woke = w.kernel.now();
+    ++wakeups;
+    w.kernel.sleep_for(10s);  // the stale 3s deadline must not cut this sleep short
+    ++wakeups;
+  });
+  w.kernel.spawn(w.node, "setter", [&] {
+    w.kernel.sleep_for(1s);
+    event.set();
+  });
+  w.kernel.run();
+  EXPECT_TRUE(result);
+  EXPECT_EQ(woke, kSimStart + 1s);
+  EXPECT_EQ(wakeups, 2);
+  EXPECT_EQ(w.kernel.now(), kSimStart + 11s);
+}
+
+TEST(Kernel, PromiseDeliversItsValueToEveryWaiter) {
+  OneNode w;
+  Promise<int> promise;
+  std::vector<int> got;
+  for (int i = 0; i < 3; ++i) {
+    w.kernel.spawn(w.node, "waiter", [&] { got.push_back(promise.wait()); });
+  }
+  w.kernel.spawn(w.node, "setter", [&] {
+    w.kernel.sleep_for(1s);
+    EXPECT_TRUE(promise.set(42));
+    EXPECT_FALSE(promise.set(43));
+  });
+  w.kernel.run();
+  EXPECT_EQ(got, (std::vector<int>{42, 42, 42}));
+}
+
+TEST(Kernel, APausedNodeTakesNoStepsAndItsTimersFireLateOnResume) {
+  Kernel kernel(1);
+  const NodeId node = kernel.add_node("paused");
+  const NodeId other = kernel.add_node("other");
+  kernel.bring_up(node);
+  kernel.bring_up(other);
+  std::vector<SimTime> ticks;
+  kernel.spawn(node, "ticker", [&] {
+    for (int i = 0; i < 4; ++i) {
+      kernel.sleep_for(1s);
+      ticks.push_back(kernel.now());
+    }
+  });
+  kernel.spawn(other, "operator", [&] {
+    kernel.sleep_for(1500ms);
+    kernel.pause(node);
+    kernel.sleep_for(5s);
+    kernel.resume(node);
+  });
+  kernel.run();
+  ASSERT_EQ(ticks.size(), 4u);
+  EXPECT_EQ(ticks[0], kSimStart + 1s);
+  EXPECT_EQ(ticks[1], kSimStart + 6500ms);  // due at 2s, seen at the resume
+  EXPECT_EQ(ticks[2], kSimStart + 7500ms);
+  EXPECT_EQ(ticks[3], kSimStart + 8500ms);
+}
+
+TEST(Kernel, CrashingAPausedNodeUnwindsItsFibers) {
+  OneNode w;
+  bool unwound = false;
+  w.kernel.spawn(w.node, "f", [&] {
+    struct Mark {
+      bool& flag;
+      ~Mark() { flag = true; }
+    } mark{unwound};
+    w.kernel.sleep_for(1s);
+    ADD_FAILURE() << "a crashed fiber took a step";
+  });
+  w.kernel.run_for(100ms);
+  w.kernel.pause(w.node);
+  w.kernel.run_for(2s);
+  EXPECT_FALSE(unwound);
+  w.kernel.crash(w.node);
+  w.kernel.run();
+  EXPECT_TRUE(unwound);
+  EXPECT_EQ(w.kernel.live_fibers(w.node), 0u);
+}
+
+TEST(Kernel, AFiberOfACrashedNodeCannotContinueAfterItsOwnNodeIsKilled) {
+  OneNode w;
+  int steps = 0;
+  w.kernel.spawn(w.node, "suicidal", [&] {
+    ++steps;
+    w.kernel.crash(w.node);
+    w.kernel.sleep_for(1s);  // throws FiberKilled
+    ++steps;
+  });
+  w.kernel.run();
+  EXPECT_EQ(steps, 1);
+}
+
+TEST(Kernel, ARestartedNodeRunsANewIncarnation) {
+  OneNode w;
+  EXPECT_EQ(w.kernel.incarnation(w.node), 1u);
+  w.kernel.crash(w.node);
+  EXPECT_FALSE(w.kernel.is_up(w.node));
+  w.kernel.bring_up(w.node);
+  EXPECT_EQ(w.kernel.incarnation(w.node), 2u);
+  bool ran = false;
+  w.kernel.spawn(w.node, "again", [&] { ran = true; });
+  w.kernel.run();
+  EXPECT_TRUE(ran);
+}
+
+TEST(Kernel, ABrokenAssertionEndsTheRunAsAFailureWithItsMessage) {
+  OneNode w;
+  w.kernel.spawn(w.node, "checker", [&] {
+    w.kernel.sleep_for(2s);
+    SAMSA_ASSERT(1 + 1 == 3, "arithmetic holds");
+  });
+  w.kernel.spawn(w.node, "bystander", [&] { w.kernel.sleep_for(100s); });
+  EXPECT_EQ(w.kernel.run(), RunOutcome::kFailed);
+  EXPECT_NE(w.kernel.failure().find("arithmetic holds"), std::string::npos);
+  EXPECT_NE(w.kernel.failure().find("kernel_test.cpp"), std::string::npos);
+  EXPECT_EQ(w.kernel.now(), kSimStart + 2s);
+}
+
+TEST(Kernel, AnExceptionEscapingAFiberEndsTheRunAsAFailure) {
+  OneNode w;
+  w.kernel.spawn(w.node, "thrower", [] { throw std::runtime_error("boom"); });
+  EXPECT_EQ(w.kernel.run(), RunOutcome::kFailed);
+  EXPECT_NE(w.kernel.failure().find("boom"), std::string::npos);
+}
+
+TEST(Kernel, StopEndsTheRunAndALaterRunContinues) {
+  OneNode w;
+  int after = 0;
+  w.kernel.spawn(w.node, "f", [&] {
+    w.kernel.sleep_for(1s);
+    w.kernel.stop();
+    w.kernel.sleep_for(1s);
+    ++after;
+  });
+  EXPECT_EQ(w.kernel.run(), RunOutcome::kStopped);
+  EXPECT_EQ(after, 0);
+  EXPECT_EQ(w.kernel.run(), RunOutcome::kQuiescent);
+  EXPECT_EQ(after, 1);
+}
+
+TEST(Kernel, ABoundedChannelBlocksTheWriterUntilThereIsRoom) {
+  OneNode w;
+  Channel<int> channel(1);
+  std::vector<SimTime> pushed;
+  w.kernel.spawn(w.node, "writer", [&] {
+    for (int i = 0; i < 3; ++i) {
+      channel.push(i);
+      pushed.push_back(w.kernel.now());
+    }
+  });
+  w.kernel.spawn(w.node, "reader", [&] {
+    for (int i = 0; i < 3; ++i) {
+      w.kernel.sleep_for(1s);
+      channel.pop();
+    }
+  });
+  w.kernel.run();
+  ASSERT_EQ(pushed.size(), 3u);
+  EXPECT_EQ(pushed[0], kSimStart);
+  EXPECT_EQ(pushed[1], kSimStart + 1s);
+  EXPECT_EQ(pushed[2], kSimStart + 2s);
+}
+
+TEST(Kernel, DestroyingAKernelWithBlockedFibersEndsThemAll) {
+  int unwound = 0;
+  {
+    OneNode w;
+    for (int i = 0; i < 10; ++i) {
+      w.kernel.spawn(w.node, "blocked", [&] {
+        struct Mark {
+          int& count;
+          ~Mark() { ++count; }
+        } mark{unwound};
+        Event never;
+        never.wait();
+      });
+    }
+    w.kernel.run();
+  }
+  EXPECT_EQ(unwound, 10);
+}
+
+}  // namespace
+}  // namespace samsa::sim

@@ -1,0 +1,15 @@
+// Counts heap allocations made through the global operator new (every form: plain,
+// array, aligned, nothrow) in the samsa_bench binary, so a benchmark can report
+// allocations per event in steady state: read allocation_count() before and after the
+// timed loop and divide the difference by the events done. malloc() called directly
+// (Boost.Fiber's stack allocators, fmt's buffers) is not counted.
+#pragma once
+
+#include <cstdint>
+
+namespace samsa::bench {
+
+// operator new calls so far, on every thread of the process.
+std::uint64_t allocation_count();
+
+}  // namespace samsa::bench
