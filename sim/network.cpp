@@ -1,8 +1,9 @@
 #include "sim/network.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
-#include <fmt/format.h>
 #include <utility>
 
 #include "sim/assert.h"
@@ -49,11 +50,16 @@ void check_config(const NetworkConfig& config) {
 
 std::string_view drop_reason_name(DropReason reason) {
   switch (reason) {
-    case DropReason::kFault: return "fault";
-    case DropReason::kPartition: return "partition";
-    case DropReason::kDown: return "down";
-    case DropReason::kStaleIncarnation: return "stale-incarnation";
-    case DropReason::kInboxFull: return "inbox-full";
+    case DropReason::kFault:
+      return "fault";
+    case DropReason::kPartition:
+      return "partition";
+    case DropReason::kDown:
+      return "down";
+    case DropReason::kStaleIncarnation:
+      return "stale-incarnation";
+    case DropReason::kInboxFull:
+      return "inbox-full";
   }
   return "unknown";
 }
@@ -130,8 +136,8 @@ std::uint64_t Network::send_from(NodeId from, NodeId to, MessagePtr message,
                                  std::uint64_t correlation_id, bool is_response) {
   SAMSA_ASSERT(message != nullptr, "send of a null message");
   const std::size_t at = index(from, to);
-  const Envelope envelope{from,         to, ++next_message_id_, correlation_id, is_response,
-                          std::move(message), kernel_.now()};
+  const Envelope envelope{
+      from, to, ++next_message_id_, correlation_id, is_response, std::move(message), kernel_.now()};
   ++stats_.sent;
   kernel_.trace().record(kernel_.now(), from, EventKind::kSend, envelope_digest(envelope), [&] {
     return fmt::format("#{} {}->{} {}{}", envelope.id, kernel_.node_name(from),
@@ -148,8 +154,7 @@ std::uint64_t Network::send_from(NodeId from, NodeId to, MessagePtr message,
     schedule_copy(envelope);
     if (duplicate) {
       ++stats_.duplicated;
-      kernel_.trace().record(kernel_.now(), from, EventKind::kDuplicate,
-                             envelope_digest(envelope),
+      kernel_.trace().record(kernel_.now(), from, EventKind::kDuplicate, envelope_digest(envelope),
                              [&] { return fmt::format("#{}", envelope.id); });
       schedule_copy(envelope);
     }
@@ -223,13 +228,22 @@ void Network::deliver(Envelope envelope, std::uint32_t to_incarnation) {
 
 void Network::drop(const Envelope& envelope, NodeId at, DropReason reason) {
   switch (reason) {
-    case DropReason::kFault: ++stats_.dropped_fault; break;
-    case DropReason::kPartition: ++stats_.dropped_partition; break;
+    case DropReason::kFault:
+      ++stats_.dropped_fault;
+      break;
+    case DropReason::kPartition:
+      ++stats_.dropped_partition;
+      break;
     case DropReason::kDown:
-    case DropReason::kStaleIncarnation: ++stats_.dropped_down; break;
-    case DropReason::kInboxFull: ++stats_.dropped_inbox_full; break;
+    case DropReason::kStaleIncarnation:
+      ++stats_.dropped_down;
+      break;
+    case DropReason::kInboxFull:
+      ++stats_.dropped_inbox_full;
+      break;
   }
-  const std::uint64_t digest = mix64(envelope_digest(envelope) ^ static_cast<std::uint64_t>(reason));
+  const std::uint64_t digest =
+      mix64(envelope_digest(envelope) ^ static_cast<std::uint64_t>(reason));
   kernel_.trace().record(kernel_.now(), at, EventKind::kDrop, digest, [&] {
     return fmt::format("#{} {}->{} {} ({})", envelope.id, kernel_.node_name(envelope.from),
                        kernel_.node_name(envelope.to), envelope.message->describe(),
@@ -310,12 +324,13 @@ void Network::heal() {
   record_fault("heal", 0);
 }
 
-bool Network::can_reach(NodeId from, NodeId to) const { return blocked_[index(from, to)] == 0; }
+bool Network::can_reach(NodeId from, NodeId to) const {
+  return blocked_[index(from, to)] == 0;
+}
 
 void Network::record_fault(std::string_view what, std::uint64_t digest) {
   kernel_.trace().record(kernel_.now(), NodeId::invalid(), EventKind::kFault,
-                         mix64(fnv1a64("network") ^ digest),
-                         [&] { return std::string(what); });
+                         mix64(fnv1a64("network") ^ digest), [&] { return std::string(what); });
 }
 
 }  // namespace samsa::sim

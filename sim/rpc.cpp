@@ -10,8 +10,10 @@ namespace samsa::sim {
 
 std::string_view rpc_error_name(RpcError error) {
   switch (error) {
-    case RpcError::kTimeout: return "timeout";
-    case RpcError::kNodeDown: return "node-down";
+    case RpcError::kTimeout:
+      return "timeout";
+    case RpcError::kNodeDown:
+      return "node-down";
   }
   return "unknown";
 }

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -117,7 +117,7 @@ class Promise {
   WaitList waiters_;
 };
 
-// A bounded FIFO mailbox. try_push never blocks (false when full); push blocks for
+// A bounded FIFO mailbox, a ring buffer that allocates only while it first grows. try_push never blocks (false when full); push blocks for
 // space; pop blocks for an item. close() wakes everyone: pops drain what is left, then
 // return nullopt; pushes fail.
 template <class T>
@@ -128,14 +128,16 @@ class Channel {
   }
 
   bool try_push(T item) {
-    if (closed_ || items_.size() >= capacity_) return false;
-    items_.push_back(std::move(item));
+    if (closed_ || size_ >= capacity_) return false;
+    if (size_ == slots_.size()) grow();
+    slots_[(head_ + size_) % slots_.size()].emplace(std::move(item));
+    ++size_;
     readers_.notify_one(Kernel::get());
     return true;
   }
   bool push_until(T item, SimTime deadline) {
     if (!sim::wait_until(writers_, deadline,
-                         [this] { return closed_ || items_.size() < capacity_; })) {
+                         [this] { return closed_ || size_ < capacity_; })) {
       return false;
     }
     return try_push(std::move(item));
@@ -143,15 +145,17 @@ class Channel {
   bool push(T item) { return push_until(std::move(item), kSimTimeMax); }
 
   std::optional<T> try_pop() {
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
+    if (size_ == 0) return std::nullopt;
+    T item = std::move(*slots_[head_]);
+    slots_[head_].reset();
+    head_ = (head_ + 1) % slots_.size();
+    --size_;
     writers_.notify_one(Kernel::get());
-    if (!items_.empty()) readers_.notify_one(Kernel::get());
+    if (size_ > 0) readers_.notify_one(Kernel::get());
     return item;
   }
   std::optional<T> pop_until(SimTime deadline) {
-    sim::wait_until(readers_, deadline, [this] { return closed_ || !items_.empty(); });
+    sim::wait_until(readers_, deadline, [this] { return closed_ || size_ > 0; });
     return try_pop();
   }
   std::optional<T> pop_for(Duration d) { return pop_until(Kernel::get().now() + d); }
@@ -165,17 +169,29 @@ class Channel {
   }
   // Drops every queued item (a crashed process's socket buffers).
   void clear() {
-    items_.clear();
+    for (auto& slot : slots_) slot.reset();
+    head_ = 0;
+    size_ = 0;
     writers_.notify_all(Kernel::get());
   }
   bool closed() const { return closed_; }
-  std::size_t size() const { return items_.size(); }
+  std::size_t size() const { return size_; }
   std::size_t capacity() const { return capacity_; }
 
  private:
+  // A ring that grows by doubling up to the capacity, then never allocates again.
+  void grow() {
+    std::vector<std::optional<T>> bigger(std::min(capacity_, std::max<std::size_t>(8, 2 * slots_.size())));
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move(slots_[(head_ + i) % slots_.size()]);
+    slots_.swap(bigger);
+    head_ = 0;
+  }
+
   std::size_t capacity_;
   bool closed_ = false;
-  std::deque<T> items_;
+  std::vector<std::optional<T>> slots_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
   WaitList readers_;
   WaitList writers_;
 };

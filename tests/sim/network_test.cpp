@@ -1,10 +1,10 @@
 #include "sim/network.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include <cmath>
-#include <fmt/format.h>
 #include <map>
 #include <set>
 #include <utility>
@@ -22,7 +22,9 @@ struct TestMessage final : Message {
   int value;
 };
 
-MessagePtr message(int value) { return std::make_shared<const TestMessage>(value); }
+MessagePtr message(int value) {
+  return std::make_shared<const TestMessage>(value);
+}
 int value_of(const Envelope& envelope) {
   return static_cast<const TestMessage&>(*envelope.message).value;
 }

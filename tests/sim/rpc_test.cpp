@@ -1,8 +1,8 @@
 #include "sim/rpc.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -25,12 +25,15 @@ struct TestMessage final : Message {
 MessagePtr message(int value, Duration reply_after = Duration::zero()) {
   return std::make_shared<const TestMessage>(value, reply_after);
 }
-const TestMessage& as_test(const MessagePtr& m) { return static_cast<const TestMessage&>(*m); }
+const TestMessage& as_test(const MessagePtr& m) {
+  return static_cast<const TestMessage&>(*m);
+}
 
 // Node 0 is the client, node 1 the server. The destructor unwinds every fiber while the
 // inboxes they may wait on still exist.
 struct World {
-  explicit World(NetworkConfig config = {}) : kernel(1), network(kernel, Rng::stream(1, "net"), config) {
+  explicit World(NetworkConfig config = {})
+      : kernel(1), network(kernel, Rng::stream(1, "net"), config) {
     for (const char* name : {"client", "server"}) {
       const NodeId node = kernel.add_node(name);
       network.add_node(node);
@@ -79,8 +82,8 @@ using Caller = std::function<void(RpcEndpoint&, std::vector<Outcome>&)>;
 
 // The client's main fiber: runs `callers` fibers each running `body`, then serves.
 // `dropped` receives the endpoint's dropped-response count after each caller finishes.
-void start_client(World& w, int callers, Caller body, std::vector<Outcome>& out,
-                  std::uint64_t* dropped = nullptr) {
+void start_client(World& w, std::vector<Outcome>& out, std::uint64_t* dropped, int callers,
+                  Caller body) {
   w.kernel.spawn(w.client, "main", [&w, callers, body, &out, dropped] {
     RpcEndpoint endpoint(w.network, w.client);
     for (int i = 0; i < callers; ++i) {
@@ -111,10 +114,10 @@ TEST(Rpc, CallGetsTheServersResponse) {
   start_server(w);
   std::vector<Outcome> out;
   std::size_t pending_after = 1;
-  start_client(w, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
+  start_client(w, out, nullptr, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
     o.push_back(timed_call(w, endpoint, message(7), 100ms));
     pending_after = endpoint.pending_calls();
-  }, out);
+  });
   w.kernel.run();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].response, 1007);
@@ -127,10 +130,10 @@ TEST(Rpc, CallTimesOutExactlyAtItsDeadlineWhenTheServerIsPartitioned) {
   start_server(w);
   w.network.partition(std::vector<NodeId>{w.client}, std::vector<NodeId>{w.server});
   std::vector<Outcome> out;
-  start_client(w, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
+  start_client(w, out, nullptr, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
     w.kernel.sleep_for(3ms);
     o.push_back(timed_call(w, endpoint, message(1), 30ms));
-  }, out);
+  });
   w.kernel.run();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].error, RpcError::kTimeout);
@@ -143,9 +146,9 @@ TEST(Rpc, CallTimesOutWhenOnlyTheResponsesAreBlocked) {
   start_server(w);
   w.network.partition_one_way(std::vector<NodeId>{w.server}, std::vector<NodeId>{w.client});
   std::vector<Outcome> out;
-  start_client(w, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
+  start_client(w, out, nullptr, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
     o.push_back(timed_call(w, endpoint, message(1), 30ms));
-  }, out);
+  });
   w.kernel.run();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].error, RpcError::kTimeout);
@@ -158,10 +161,10 @@ TEST(Rpc, LateResponseAfterATimeoutIsDroppedAndDoesNotConfuseTheNextCall) {
   start_server(w);
   std::vector<Outcome> out;
   std::uint64_t dropped = 0;
-  start_client(w, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
-    o.push_back(timed_call(w, endpoint, message(1, 50ms), 10ms));  // answered at ~51ms
+  start_client(w, out, &dropped, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
+    o.push_back(timed_call(w, endpoint, message(1, 50ms), 10ms));   // answered at ~51ms
     o.push_back(timed_call(w, endpoint, message(2, 80ms), 200ms));  // waits across it
-  }, out, &dropped);
+  });
   w.kernel.run();
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].error, RpcError::kTimeout);
@@ -175,9 +178,9 @@ TEST(Rpc, ServerCrashMidCallGivesTimeout) {
   World w;
   start_server(w);
   std::vector<Outcome> out;
-  start_client(w, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
+  start_client(w, out, nullptr, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
     o.push_back(timed_call(w, endpoint, message(1, 20ms), 100ms));
-  }, out);
+  });
   w.kernel.run_for(10ms);
   ASSERT_EQ(w.requests_handled, 1);
   w.kernel.crash(w.server);
@@ -189,14 +192,16 @@ TEST(Rpc, ServerCrashMidCallGivesTimeout) {
 }
 
 TEST(Rpc, CallToADownNodeFailsWithNodeDownAfterOneRoundTrip) {
-  World w(NetworkConfig{.latency = {1ms, 0ms}});
+  NetworkConfig config;
+  config.latency = {1ms, 0ms};
+  World w(config);
   w.kernel.crash(w.server);
   w.network.on_crash(w.server);
   std::vector<Outcome> out;
-  start_client(w, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
+  start_client(w, out, nullptr, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
     o.push_back(timed_call(w, endpoint, message(1), 100ms));
     o.push_back(timed_call(w, endpoint, message(2), 1ms));  // the reset would come too late
-  }, out);
+  });
   w.kernel.run();
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].error, RpcError::kNodeDown);
@@ -210,13 +215,13 @@ TEST(Rpc, ConcurrentCallsEachGetTheirOwnResponse) {
   start_server(w);
   std::vector<Outcome> out;
   int next = 0;
-  start_client(w, 20, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
+  start_client(w, out, nullptr, 20, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
     const int mine = next++;
     // Later callers are answered sooner, so responses come back in reverse order.
     const Outcome outcome = timed_call(w, endpoint, message(mine, (20 - mine) * 1ms), 100ms);
     EXPECT_EQ(outcome.response, mine + 1000);
     o.push_back(outcome);
-  }, out);
+  });
   w.kernel.run();
   ASSERT_EQ(out.size(), 20u);
   EXPECT_EQ(out.front().response, 1019);  // the first to finish asked last
@@ -229,10 +234,10 @@ TEST(Rpc, DuplicatedRequestsAndResponsesCompleteTheCallOnce) {
   start_server(w);
   std::vector<Outcome> out;
   std::uint64_t dropped = 0;
-  start_client(w, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
+  start_client(w, out, &dropped, 1, [&](RpcEndpoint& endpoint, std::vector<Outcome>& o) {
     o.push_back(timed_call(w, endpoint, message(5), 100ms));
     w.kernel.sleep_for(50ms);  // let every copy arrive
-  }, out, &dropped);
+  });
   w.kernel.run();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].response, 1005);
