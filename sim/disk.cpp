@@ -92,7 +92,7 @@ Result<T, IoError> Disk::io(const OpInfo& op, Duration base_latency, Apply&& app
   kernel_.sleep_for(latency(base_latency));
   // A fiber unwinding from a crash (an op issued by a destructor) does not block in the
   // sleep and must not act either.
-  if (kernel_.current_fiber()->killed) return Err{IoError::kIoError};
+  if (kernel_.current_is_killed()) return Err{IoError::kIoError};
   if (error_rng_.bernoulli(error_probability_)) {
     ++stats_.errors;
     record(op, IoError::kIoError);

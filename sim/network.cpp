@@ -127,6 +127,8 @@ void Network::on_restart(NodeId node) {
 std::uint64_t Network::send(NodeId to, MessagePtr message, std::uint64_t correlation_id,
                             bool is_response) {
   kernel_.check_alive();
+  // A crashed node's fiber that is unwinding (check_alive cannot throw then) sends nothing.
+  if (kernel_.current_is_killed()) return 0;
   const NodeId from = kernel_.current_node();
   SAMSA_ASSERT(from.valid(), "send() outside a fiber; use send_from()");
   return send_from(from, to, std::move(message), correlation_id, is_response);

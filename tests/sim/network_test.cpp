@@ -379,3 +379,27 @@ RC_GTEST_PROP(Network, SameSeedGivesTheSameTraceHashAndAnotherSeedADifferentOne,
 
 }  // namespace
 }  // namespace samsa::sim
+
+namespace samsa::sim {
+namespace {
+
+TEST(Network, AFiberUnwindingFromACrashSendsNothing) {
+  World w(1);
+  const NodeId a = w.ids[0], b = w.ids[1];
+  w.kernel.spawn(a, "dying", [&] {
+    struct SendOnExit {
+      World& w;
+      NodeId to;
+      ~SendOnExit() { w.network.send(to, message(99)); }
+    } on_exit{w, b};
+    w.kernel.sleep_for(10s);
+  });
+  w.kernel.run_for(1s);
+  w.kernel.crash(a);
+  w.kernel.run();
+  EXPECT_EQ(w.network.stats().sent, 0u);
+  EXPECT_EQ(w.network.inbox(b).size(), 0u);
+}
+
+}  // namespace
+}  // namespace samsa::sim
