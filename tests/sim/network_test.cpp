@@ -67,6 +67,16 @@ void spawn_receiver(World& w, NodeId node, std::vector<Delivery>& out, Duration 
   });
 }
 
+// Sends messages 0..count-1 from `from` to `to`, `gap` apart.
+void spawn_sender(World& w, NodeId from, NodeId to, int count, Duration gap) {
+  w.kernel.spawn(from, "sender", [&w, to, count, gap] {
+    for (int i = 0; i < count; ++i) {
+      w.network.send(to, message(i));
+      w.kernel.sleep_for(gap);
+    }
+  });
+}
+
 NetworkConfig fixed_latency(Duration base) {
   NetworkConfig config;
   config.latency = {base, Duration::zero()};
@@ -83,12 +93,7 @@ RC_GTEST_PROP(Network, DeliveryTimeLiesWithinBasePlusJitterOfTheSend, ()) {
   const NodeId a = w.ids[0], b = w.ids[1];
   std::vector<Delivery> got;
   spawn_receiver(w, b, got);
-  w.kernel.spawn(a, "sender", [&] {
-    for (int i = 0; i < 50; ++i) {
-      w.network.send(b, message(i));
-      w.kernel.sleep_for(100us);
-    }
-  });
+  spawn_sender(w, a, b, 50, 100us);
   w.kernel.run();
   RC_ASSERT(got.size() == 50u);
   std::set<Duration> latencies;
@@ -123,12 +128,7 @@ std::pair<std::vector<int>, std::uint64_t> burst_under_delay_faults(bool fifo_li
   const NodeId a = w.ids[0], b = w.ids[1];
   std::vector<Delivery> got;
   spawn_receiver(w, b, got);
-  w.kernel.spawn(a, "sender", [&] {
-    for (int i = 0; i < 200; ++i) {
-      w.network.send(b, message(i));
-      w.kernel.sleep_for(50us);
-    }
-  });
+  spawn_sender(w, a, b, 200, 50us);
   w.kernel.run();
   std::vector<int> order;
   for (const Delivery& d : got) order.push_back(value_of(d.envelope));
