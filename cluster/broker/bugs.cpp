@@ -1,0 +1,28 @@
+#include "cluster/broker/bugs.h"
+
+namespace samsa::cluster {
+
+const std::vector<BugInfo>& all_bugs() {
+  static const std::vector<BugInfo> bugs = {
+      {Bug::kTruncateToHighWatermark, "truncate-to-high-watermark",
+       "a follower truncates to its own high watermark instead of by leader epoch (KIP-101)"},
+      {Bug::kEpochLookupWithoutEpoch, "epoch-lookup-without-epoch",
+       "OffsetsForLeaderEpoch answers with the end offset only, mishandling unseen epochs (KIP-279)"},
+      {Bug::kIsrExpandWithoutEpochStartCheck, "isr-expand-without-epoch-start",
+       "the ISR grows on a stale high watermark without the epoch start offset check (KAFKA-7128)"},
+      {Bug::kHighWatermarkBeforeTruncation, "high-watermark-before-truncation",
+       "a former leader applies the high watermark before truncating (KAFKA-14704)"},
+      {Bug::kAcksAllOnLeaderAppend, "acks-all-on-leader-append",
+       "acks=all is acknowledged after the leader's own append"},
+  };
+  return bugs;
+}
+
+const BugInfo* find_bug(std::string_view name) {
+  for (const BugInfo& info : all_bugs()) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+}  // namespace samsa::cluster

@@ -1,0 +1,49 @@
+// Historical defects that can be switched back on, each at the point in the code where
+// the real fix lives, so users can watch the harness catch them. Off by default.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace samsa::cluster {
+
+enum class Bug {
+  // KIP-101: a follower truncates to its own high watermark instead of asking the leader
+  // for the end offset of its epoch.
+  kTruncateToHighWatermark,
+  // KIP-279: OffsetsForLeaderEpoch answers with the end offset only and mishandles an
+  // epoch the follower never saw.
+  kEpochLookupWithoutEpoch,
+  // KAFKA-7128: the ISR is expanded on a follower that reached a stale high watermark,
+  // without checking that it reached the start offset of the leader's current epoch.
+  kIsrExpandWithoutEpochStartCheck,
+  // KAFKA-14704: a former leader applies the high watermark before truncating.
+  kHighWatermarkBeforeTruncation,
+  // acks=all acknowledged on the leader's own append.
+  kAcksAllOnLeaderAppend,
+};
+
+struct BugInfo {
+  Bug bug;
+  std::string_view name;  // the --bug switch
+  std::string_view description;
+};
+
+const std::vector<BugInfo>& all_bugs();
+// The bug named `name`, if there is one.
+const BugInfo* find_bug(std::string_view name);
+
+class Bugs {
+ public:
+  Bugs() = default;
+  void enable(Bug bug) { enabled_.insert(bug); }
+  bool on(Bug bug) const { return enabled_.contains(bug); }
+  bool any() const { return !enabled_.empty(); }
+
+ private:
+  std::set<Bug> enabled_;
+};
+
+}  // namespace samsa::cluster

@@ -1,0 +1,134 @@
+#include "cluster/broker/messages.h"
+
+#include <string_view>
+
+#include "sim/random.h"
+
+namespace samsa::cluster {
+
+namespace {
+
+// Folds fields into a digest in the order given.
+class Digest {
+ public:
+  explicit Digest(std::string_view kind) : h_(sim::fnv1a64(kind)) {}
+  Digest& add(std::uint64_t v) {
+    h_ = sim::mix64(h_ ^ v) + 0x9e3779b97f4a7c15ULL;
+    return *this;
+  }
+  template <class Tag, class Rep>
+  Digest& add(Quantity<Tag, Rep> q) {
+    return add(static_cast<std::uint64_t>(q.value()));
+  }
+  Digest& add(std::string_view s) { return add(sim::fnv1a64(s)); }
+  Digest& add(const Bytes& bytes) {
+    add(bytes.size());
+    return add(sim::fnv1a64(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
+  }
+  Digest& add(const TopicPartition& tp) { return add(std::string_view(tp.topic)).add(tp.partition); }
+  Digest& add(const std::vector<BrokerId>& ids) {
+    add(ids.size());
+    for (BrokerId id : ids) add(id);
+    return *this;
+  }
+  Digest& add(ErrorCode e) { return add(static_cast<std::uint64_t>(static_cast<std::int16_t>(e))); }
+  std::uint64_t value() const { return h_; }
+
+ private:
+  std::uint64_t h_;
+};
+
+}  // namespace
+
+std::uint64_t digest_of(const PartitionState& s) {
+  return Digest("PartitionState")
+      .add(s.tp).add(s.replicas).add(s.isr).add(s.leader).add(s.leader_epoch).add(s.partition_epoch)
+      .value();
+}
+
+std::uint64_t digest_of(const MetadataDelta& delta) {
+  Digest d("MetadataDelta");
+  d.add(static_cast<std::uint64_t>(delta.version));
+  for (const PartitionState& p : delta.partitions) d.add(digest_of(p));
+  for (const BrokerRegistration& b : delta.brokers) {
+    d.add(b.id).add(b.node.value()).add(b.epoch).add(b.fenced ? 1 : 0);
+  }
+  return d.value();
+}
+
+std::uint64_t ProduceRequest::digest() const {
+  return Digest(kind()).add(tp).add(static_cast<std::uint64_t>(acks))
+      .add(static_cast<std::uint64_t>(timeout_ms)).add(batch).value();
+}
+
+std::uint64_t ProduceResponse::digest() const {
+  return Digest(kind()).add(error).add(base_offset).add(log_start_offset).value();
+}
+
+std::uint64_t FetchRequest::digest() const {
+  Digest d(kind());
+  d.add(replica_id).add(replica_epoch).add(static_cast<std::uint64_t>(max_wait_ms))
+      .add(static_cast<std::uint64_t>(min_bytes));
+  for (const FetchPartition& p : partitions) {
+    d.add(p.tp).add(p.fetch_offset).add(p.current_leader_epoch).add(p.last_fetched_epoch)
+        .add(p.log_start_offset).add(static_cast<std::uint64_t>(p.max_bytes));
+  }
+  return d.value();
+}
+
+std::uint64_t FetchResponse::digest() const {
+  Digest d(kind());
+  d.add(error);
+  for (const FetchedPartition& p : partitions) {
+    d.add(p.tp).add(p.error).add(p.high_watermark).add(p.log_start_offset).add(p.log_end_offset);
+    if (p.diverging_epoch) d.add(p.diverging_epoch->epoch).add(p.diverging_epoch->end_offset);
+    d.add(p.records);
+  }
+  return d.value();
+}
+
+std::uint64_t ListOffsetsRequest::digest() const {
+  return Digest(kind()).add(tp).add(static_cast<std::uint64_t>(timestamp))
+      .add(current_leader_epoch).value();
+}
+
+std::uint64_t ListOffsetsResponse::digest() const {
+  return Digest(kind()).add(error).add(offset).add(leader_epoch).value();
+}
+
+std::uint64_t OffsetsForLeaderEpochRequest::digest() const {
+  return Digest(kind()).add(replica_id).add(tp).add(current_leader_epoch).add(leader_epoch).value();
+}
+
+std::uint64_t OffsetsForLeaderEpochResponse::digest() const {
+  return Digest(kind()).add(error).add(end.epoch).add(end.end_offset).value();
+}
+
+std::uint64_t AlterPartitionRequest::digest() const {
+  return Digest(kind()).add(broker_id).add(broker_epoch).add(tp).add(leader_epoch)
+      .add(partition_epoch).add(new_isr).value();
+}
+
+std::uint64_t AlterPartitionResponse::digest() const {
+  Digest d(kind());
+  d.add(error);
+  if (state) d.add(digest_of(*state));
+  return d.value();
+}
+
+std::uint64_t MetadataUpdate::digest() const { return Digest(kind()).add(digest_of(delta)).value(); }
+
+std::uint64_t MetadataRequest::digest() const {
+  Digest d(kind());
+  for (const std::string& t : topics) d.add(std::string_view(t));
+  return d.value();
+}
+
+std::uint64_t MetadataResponse::digest() const {
+  Digest d(kind());
+  for (const BrokerRegistration& b : brokers) d.add(b.id).add(b.node.value()).add(b.epoch);
+  for (const PartitionState& p : partitions) d.add(digest_of(p));
+  return d.value();
+}
+
+}  // namespace samsa::cluster

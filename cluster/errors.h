@@ -1,0 +1,44 @@
+// Kafka's protocol error codes, with Kafka's numbers, so a Kafka user reads samsa's
+// histories and reports without a glossary. Operating errors travel as values of this
+// enum in responses; broken invariants are SAMSA_ASSERTs, never error codes.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace samsa::cluster {
+
+enum class ErrorCode : std::int16_t {
+  kNone = 0,
+  kOffsetOutOfRange = 1,
+  kCorruptMessage = 2,
+  kUnknownTopicOrPartition = 3,
+  kNotLeaderOrFollower = 6,
+  kRequestTimedOut = 7,
+  kCoordinatorNotAvailable = 15,
+  kNotCoordinator = 16,
+  kNotEnoughReplicas = 19,
+  kNotEnoughReplicasAfterAppend = 20,
+  kIllegalGeneration = 22,
+  kUnknownMemberId = 25,
+  kRebalanceInProgress = 27,
+  kOutOfOrderSequenceNumber = 45,
+  kDuplicateSequenceNumber = 46,
+  kInvalidProducerEpoch = 47,
+  kKafkaStorageError = 56,
+  kUnknownProducerId = 59,
+  kFencedLeaderEpoch = 74,
+  kUnknownLeaderEpoch = 75,
+  kInvalidRecord = 87,
+  kStaleBrokerEpoch = 77,
+  kInvalidUpdateVersion = 95,
+  kIneligibleReplica = 107,
+};
+
+// Kafka's name for the code, e.g. "NOT_ENOUGH_REPLICAS".
+std::string_view error_name(ErrorCode code);
+
+// Errors after which a client may retry the same request (Kafka's RetriableException).
+bool is_retriable(ErrorCode code);
+
+}  // namespace samsa::cluster
