@@ -209,7 +209,12 @@ void add_demo_command(CLI::App& app, int& exit_code) {
   demo->add_option("--bug", options->bugs, "Turn on a deliberate defect: count-unsynced-as-durable")
       ->check(CLI::IsMember({"count-unsynced-as-durable"}));
   demo->add_flag("--json", options->json, "Print the summary as one JSON object");
-  demo->callback([options, &exit_code] { exit_code = run_demo(*options); });
+  demo->callback([options, &exit_code] {
+    if (!options->trace_path.empty() && options->seeds != 1) {
+      throw CLI::ValidationError("--trace", "writes one run's trace: use it with --seeds 1");
+    }
+    exit_code = run_demo(*options);
+  });
 }
 
 }  // namespace samsa::cli
