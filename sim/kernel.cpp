@@ -172,6 +172,7 @@ FiberId Kernel::spawn(NodeId node, std::string name, std::function<void()> body)
   fiber->incarnation = n.incarnation;
   fiber->ctx = nullptr;
   fiber->killed = false;
+  fiber->exceptions = {};
   fiber->live = true;
   fiber->waiting = false;
   fiber->reason = WakeReason::kNone;

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/exception_state.h"
 #include "sim/ids.h"
 #include "sim/sanitizer.h"
 #include "sim/scheduler.h"
@@ -58,6 +59,7 @@ struct FiberRecord {
   std::uint32_t incarnation = 0;
   boost::fibers::context* ctx = nullptr;
   sanitizer::StackBounds stack;
+  ExceptionState exceptions;  // this fiber's C++ exception state while it is switched out
   bool killed = false;
   bool live = false;
   // The current wait: wait_seq is unique across the kernel, so a stale timer or

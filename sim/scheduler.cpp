@@ -80,6 +80,7 @@ boost::fibers::context* DeterministicScheduler::pick_next() noexcept {
     }
     if (kernel_ != nullptr) kernel_->on_switch(record);
     announce_switch(ctx, record);
+    switch_exceptions(ctx, record);
     return ctx;
   }
   return dispatcher_ != nullptr ? take_dispatcher() : nullptr;
@@ -108,7 +109,23 @@ boost::fibers::context* DeterministicScheduler::take_dispatcher() noexcept {
   boost::fibers::context* ctx = dispatcher_;
   dispatcher_ = nullptr;
   if (kernel_ != nullptr) kernel_->on_switch(nullptr);
+  switch_exceptions(ctx, nullptr);
   return ctx;
+}
+
+ExceptionState& DeterministicScheduler::exception_slot(boost::fibers::context* ctx) noexcept {
+  const auto* props = static_cast<const FiberProps*>(ctx->get_properties());
+  if (props != nullptr && props->record != nullptr) return props->record->exceptions;
+  return ctx->is_context(boost::fibers::type::dispatcher_context) ? dispatcher_exceptions_
+                                                                  : main_exceptions_;
+}
+
+void DeterministicScheduler::switch_exceptions(boost::fibers::context* to,
+                                               FiberRecord* record) noexcept {
+  boost::fibers::context* from = boost::fibers::context::active();
+  if (from == to) return;
+  ExceptionState& load = record != nullptr ? record->exceptions : exception_slot(to);
+  switch_exception_state(exception_slot(from), load);
 }
 
 void DeterministicScheduler::unpark(ReadyQueue& parked) noexcept {

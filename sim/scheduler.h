@@ -15,6 +15,7 @@
 #include <boost/fiber/scheduler.hpp>
 #include <cstddef>
 
+#include "sim/exception_state.h"
 #include "sim/sanitizer.h"
 
 namespace samsa::sim {
@@ -59,6 +60,11 @@ class DeterministicScheduler final
   boost::fibers::context* take_dispatcher() noexcept;
   // Tells AddressSanitizer which stack the next switch goes to (see sanitizer.h).
   void announce_switch(boost::fibers::context* to, const FiberRecord* record) noexcept;
+  // Saves the running context's C++ exception state and installs `to`'s.
+  void switch_exceptions(boost::fibers::context* to, FiberRecord* record) noexcept;
+  ExceptionState& exception_slot(boost::fibers::context* ctx) noexcept;
+  ExceptionState main_exceptions_;
+  ExceptionState dispatcher_exceptions_;
   sanitizer::StackBounds main_stack_;
   ReadyQueue ready_;
   std::size_t workers_ready_ = 0;

@@ -68,7 +68,7 @@ std::uint64_t ProduceResponse::digest() const {
 std::uint64_t FetchRequest::digest() const {
   Digest d(kind());
   d.add(replica_id).add(replica_epoch).add(static_cast<std::uint64_t>(max_wait_ms))
-      .add(static_cast<std::uint64_t>(min_bytes));
+      .add(static_cast<std::uint64_t>(min_bytes)).add(std::string_view(rack_id));
   for (const FetchPartition& p : partitions) {
     d.add(p.tp).add(p.fetch_offset).add(p.current_leader_epoch).add(p.last_fetched_epoch)
         .add(p.log_start_offset).add(static_cast<std::uint64_t>(p.max_bytes));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cluster/errors.h"
+#include "cluster/log/leader_epoch_cache.h"
 #include "cluster/metadata/metadata.h"
 #include "cluster/types.h"
 #include "sim/network.h"
@@ -56,16 +57,16 @@ struct FetchRequest final : sim::Message {
   BrokerEpoch replica_epoch{-1};
   std::int32_t max_wait_ms = 500;
   std::int32_t min_bytes = 1;
+  // KIP-392: a consumer that names its rack may be served by a follower (up to the
+  // follower's high watermark); without it, only the leader answers.
+  std::string rack_id;
   std::vector<FetchPartition> partitions;
   std::string_view kind() const override { return "Fetch"; }
   std::uint64_t digest() const override;
 };
 
-struct EpochEndOffset {
-  LeaderEpoch epoch{kNoLeaderEpoch};
-  Offset end_offset{-1};
-  bool operator==(const EpochEndOffset&) const = default;
-};
+// EpochEndOffset (epoch, end offset) is the leader-epoch cache's own answer type
+// (cluster/log/leader_epoch_cache.h), shared so the two never disagree.
 
 struct FetchedPartition {
   TopicPartition tp;
@@ -115,7 +116,7 @@ struct OffsetsForLeaderEpochRequest final : sim::Message {
 
 struct OffsetsForLeaderEpochResponse final : sim::Message {
   ErrorCode error = ErrorCode::kNone;
-  EpochEndOffset end;
+  EpochEndOffset end{kUndefinedEpoch, kUndefinedEpochOffset};
   std::string_view kind() const override { return "OffsetsForLeaderEpochResponse"; }
   std::uint64_t digest() const override;
 };

@@ -347,3 +347,37 @@ TEST(Kernel, DestroyingAKernelWithBlockedFibersEndsThemAll) {
 
 }  // namespace
 }  // namespace samsa::sim
+
+namespace samsa::sim {
+namespace {
+
+TEST(Kernel, AKilledFiberStopsEvenWhileAnotherFiberIsUnwindingAnException) {
+  Kernel kernel(1);
+  const NodeId x = kernel.add_node("x");
+  const NodeId y = kernel.add_node("y");
+  kernel.bring_up(x);
+  kernel.bring_up(y);
+  int steps_after_crash = 0;
+  kernel.spawn(x, "unwinder", [&] {
+    try {
+      struct SlowDestructor {
+        Kernel& kernel;
+        ~SlowDestructor() { kernel.sleep_for(2s); }  // suspends while an exception is in flight
+      } slow{kernel};
+      throw std::runtime_error("unwinding");
+    } catch (const std::runtime_error&) {
+    }
+  });
+  kernel.spawn(y, "victim", [&] {
+    kernel.sleep_for(1s);
+    ++steps_after_crash;
+  });
+  kernel.run_for(500ms);
+  kernel.crash(y);
+  EXPECT_EQ(kernel.run(), RunOutcome::kQuiescent);
+  EXPECT_EQ(steps_after_crash, 0);
+  EXPECT_EQ(kernel.live_fibers(y), 0u);
+}
+
+}  // namespace
+}  // namespace samsa::sim

@@ -1,0 +1,96 @@
+#include "cluster/broker/broker.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+
+#include "cluster/broker/messages.h"
+#include "cluster/broker/replica_manager.h"
+#include "cluster/log/partition_log.h"
+#include "sim/log.h"
+#include "sim/rpc.h"
+
+namespace samsa::cluster {
+
+namespace {
+
+// "orders-3" -> {orders, 3}; topic names may hold '-' themselves.
+std::optional<TopicPartition> parse_partition_dir(const std::string& name) {
+  const std::size_t dash = name.rfind('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 >= name.size()) return std::nullopt;
+  std::int32_t index = 0;
+  for (std::size_t i = dash + 1; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9' || index > 1'000'000) return std::nullopt;
+    index = index * 10 + (name[i] - '0');
+  }
+  return TopicPartition{name.substr(0, dash), PartitionIndex(index)};
+}
+
+// Opens (and so recovers) every partition log found under log.dirs.
+void recover_logs(sim::NodeEnv& env, const BrokerConfig& config, ReplicaManager& replicas) {
+  for (const std::string& name : env.disk().list_dirs(config.log_dirs)) {
+    const std::optional<TopicPartition> tp = parse_partition_dir(name);
+    if (!tp) continue;
+    auto log = PartitionLog::open(env, fmt::format("{}/{}", config.log_dirs, name), config.log);
+    SAMSA_ASSERT(log.ok(),
+                 fmt::format("broker {} cannot recover the log of {}", config.broker_id, name));
+    replicas.add_recovered(*tp, std::move(log).value());
+  }
+}
+
+// Answers one request (in its own fiber); nothing is sent for acks=0 produces.
+void handle_request(ReplicaManager& replicas, const MetadataImage& image, sim::RpcEndpoint& rpc,
+                    const sim::Envelope& request) {
+  const sim::Message* message = request.message.get();
+  sim::MessagePtr response;
+  if (const auto* produce = dynamic_cast<const ProduceRequest*>(message)) {
+    response = replicas.produce(*produce);
+  } else if (const auto* fetch = dynamic_cast<const FetchRequest*>(message)) {
+    response = replicas.fetch(*fetch);
+  } else if (const auto* list = dynamic_cast<const ListOffsetsRequest*>(message)) {
+    response = replicas.list_offsets(*list);
+  } else if (const auto* epoch = dynamic_cast<const OffsetsForLeaderEpochRequest*>(message)) {
+    response = replicas.offsets_for_leader_epoch(*epoch);
+  } else if (const auto* meta = dynamic_cast<const MetadataRequest*>(message)) {
+    response = replicas.metadata(*meta, image);
+  } else {
+    SAMSA_LOG_DEBUG("broker ignores a {} request", message->kind());
+  }
+  if (response != nullptr && request.correlation_id != 0) rpc.reply(request, std::move(response));
+}
+
+}  // namespace
+
+void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
+  sim::RpcEndpoint rpc(env.network(), env.id());
+  MetadataImage image;
+  BrokerContext ctx{env, rpc, config, image, {}};
+  ReplicaManager replicas(ctx);
+  recover_logs(env, config, replicas);
+  replicas.start_checkpointing();
+  SAMSA_LOG_DEBUG("broker {} up", config.broker_id);
+  // Shared with the handler fibers, which may unwind after this frame on a crash.
+  auto in_flight = std::make_shared<std::size_t>(0);
+  rpc.serve([&](const sim::Envelope& request) {
+    if (const auto* update = dynamic_cast<const MetadataUpdate*>(request.message.get())) {
+      replicas.apply_metadata(image, update->delta);  // in order, in the receive loop
+      return;
+    }
+    if (*in_flight >= config.max_in_flight_requests) {
+      SAMSA_LOG_DEBUG("broker {} drops a {}: too many requests in flight", config.broker_id,
+                      request.message->kind());
+      return;
+    }
+    ++*in_flight;
+    env.spawn(fmt::format("request-{}", request.message->kind()), [&, request, in_flight] {
+      struct Done {
+        std::shared_ptr<std::size_t> count;
+        ~Done() { --*count; }
+      } done{in_flight};
+      handle_request(replicas, image, rpc, request);
+    });
+  });
+}
+
+}  // namespace samsa::cluster

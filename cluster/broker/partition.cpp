@@ -1,0 +1,263 @@
+#include "cluster/broker/partition.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cluster/log/partition_log.h"
+#include "cluster/log/record_batch.h"
+#include "sim/log.h"
+
+namespace samsa::cluster {
+
+namespace {
+// Bound on the delay-queue rounds of one acks=all request (each waits for a change).
+constexpr int kMaxAckRounds = 1'000'000;
+
+bool contains(const std::vector<BrokerId>& set, BrokerId b) {
+  return std::find(set.begin(), set.end(), b) != set.end();
+}
+}  // namespace
+
+Partition::Partition(BrokerContext& ctx, TopicPartition tp, std::unique_ptr<PartitionLog> log)
+    : ctx_(ctx), tp_(std::move(tp)), log_(std::move(log)) {
+  state_.tp = tp_;
+  state_.leader_epoch = kNoLeaderEpoch;
+  high_watermark_ = std::min(log_->checkpointed_high_watermark(), log_->log_end_offset());
+  checkpointed_high_watermark_ = high_watermark_;
+  rebuild_producer_state();
+}
+
+Partition::~Partition() = default;
+
+std::int64_t Partition::now_ms() const {
+  return sim::to_ms(ctx_.env.monotonic().time_since_epoch());
+}
+
+// --- Metadata ---------------------------------------------------------------------------
+
+void Partition::apply_state(const PartitionState& state) {
+  const FiberLock lock(log_mutex_);
+  SAMSA_ASSERT(state.leader_epoch >= state_.leader_epoch || role_ == ReplicaRole::kNone,
+               fmt::format("{}: leader epoch went backwards", to_string(tp_)));
+  const BrokerId self = ctx_.config.broker_id;
+  if (!contains(state.replicas, self) || state.leader == kNoLeader) {
+    stop();
+    state_ = state;
+    return;
+  }
+  const bool new_leadership =
+      state.leader_epoch > state_.leader_epoch || state.leader != state_.leader;
+  if (state.leader == self) {
+    if (role_ != ReplicaRole::kLeader || new_leadership) {
+      become_leader(state);
+    } else {
+      update_isr(state);
+    }
+    return;
+  }
+  if (role_ != ReplicaRole::kFollower || new_leadership) {
+    become_follower(state);
+  } else if (state.partition_epoch > state_.partition_epoch) {
+    state_ = state;
+  }
+}
+
+// KIP-101: the new leader records (epoch, LEO) in its epoch cache; its HW is its own,
+// clamped to its LEO, and only moves up from there.
+void Partition::become_leader(const PartitionState& state) {
+  // The epoch is recorded (disk I/O) before the role flips, so that nobody sees a leader
+  // whose replica state is not set up yet.
+  const Offset leo = log_end_offset();
+  const auto assigned = log_->epoch_cache().assign(state.leader_epoch, leo);
+  SAMSA_ASSERT(assigned.ok(), fmt::format("{}: cannot record the new epoch", to_string(tp_)));
+  ++generation_;
+  role_ = ReplicaRole::kLeader;
+  state_ = state;
+  leader_.emplace(ctx_.config.broker_id, ctx_.config.replication, &ctx_.config.bugs);
+  const Offset hw = std::min(high_watermark_, leo);
+  leader_->become_leader(state.leader_epoch, leo, state.replicas, state.isr, leo, hw, now_ms());
+  high_watermark_ = hw;
+  sync_leader_high_watermark();
+  SAMSA_LOG_DEBUG("{}: leader at epoch {}, LEO {}, HW {}", to_string(tp_), state.leader_epoch, leo,
+                  high_watermark_);
+  const std::uint64_t generation = generation_;
+  ctx_.env.spawn(fmt::format("isr-{}", to_string(tp_)),
+                 [this, generation] { run_isr_checks(generation); });
+  ctx_.changed.notify();
+}
+
+// Pending acks=all waiters see the role change and answer NOT_LEADER_OR_FOLLOWER. The
+// log is truncated later, by the leader's diverging-epoch answer (KIP-101/KIP-595) —
+// unless Bug::kTruncateToHighWatermark brings back the pre-KIP-101 truncation to our HW.
+void Partition::become_follower(const PartitionState& state) {
+  ++generation_;
+  role_ = ReplicaRole::kFollower;
+  state_ = state;
+  leader_.reset();
+  ctx_.changed.notify();
+  if (ctx_.config.bugs.on(Bug::kTruncateToHighWatermark)) truncate_to(high_watermark_);
+  SAMSA_LOG_DEBUG("{}: follower of broker {} at epoch {}, LEO {}", to_string(tp_), state.leader,
+                  state.leader_epoch, log_end_offset());
+}
+
+void Partition::stop() {
+  if (role_ == ReplicaRole::kNone) return;
+  ++generation_;
+  role_ = ReplicaRole::kNone;
+  leader_.reset();
+  ctx_.changed.notify();
+}
+
+// --- Leader side ------------------------------------------------------------------------
+
+ErrorCode Partition::check_leader_epoch(LeaderEpoch current, bool leader_required) const {
+  if (current != kNoLeaderEpoch && current < state_.leader_epoch)
+    return ErrorCode::kFencedLeaderEpoch;
+  if (current != kNoLeaderEpoch && current > state_.leader_epoch)
+    return ErrorCode::kUnknownLeaderEpoch;
+  if (leader_required && role_ != ReplicaRole::kLeader) return ErrorCode::kNotLeaderOrFollower;
+  return ErrorCode::kNone;
+}
+
+AppendOutcome Partition::append_records(const ProduceRequest& request) {
+  const FiberLock lock(log_mutex_);
+  AppendOutcome out;
+  out.error = check_leader_epoch(kNoLeaderEpoch, true);
+  if (out.error != ErrorCode::kNone) return out;
+  out.epoch = state_.leader_epoch;
+  const auto view = BatchView::parse(request.batch);
+  if (!view.ok()) {
+    out.error = ErrorCode::kCorruptMessage;
+    return out;
+  }
+  if (request.acks == -1) {
+    out.error = leader_->check_before_append();  // NOT_ENOUGH_REPLICAS: nothing appended
+    if (out.error != ErrorCode::kNone) return out;
+  }
+  const BatchView& batch = view.value();
+  if (batch.producer_id() != kNoProducerId) {  // KIP-98
+    const SequenceCheck check = producers_.check(batch.producer_id(), batch.producer_epoch(),
+                                                 batch.base_sequence(), batch.last_sequence());
+    out.error = check.error;
+    if (check.duplicate_of) {
+      out.base_offset = check.duplicate_of->first_offset;
+      out.last_offset = check.duplicate_of->last_offset;
+      out.appended = true;  // already in the log: acks=all still waits for the HW
+    }
+    if (!check.should_append()) return out;
+  }
+  return append_to_log(request.batch, out);
+}
+
+AppendOutcome Partition::append_to_log(const Bytes& batch, AppendOutcome out) {
+  const Offset base = log_end_offset();
+  auto appended = log_->append_as_leader(batch, state_.leader_epoch);
+  if (!appended.ok()) {
+    out.error = appended.error() == LogError::kInvalidBatch ? ErrorCode::kInvalidRecord
+                                                            : ErrorCode::kKafkaStorageError;
+    return out;
+  }
+  out.base_offset = base;
+  out.last_offset = log_end_offset() - 1;
+  out.appended = true;
+  record_producer_batches(read_range(base, log_end_offset()));
+  leader_->on_leader_append(log_end_offset());
+  sync_leader_high_watermark();
+  ctx_.changed.notify();  // new data for long polls
+  return out;
+}
+
+ErrorCode Partition::await_acks_all(const AppendOutcome& appended, sim::SimTime deadline) {
+  for (int round = 0; round < kMaxAckRounds; ++round) {
+    const std::shared_ptr<sim::Event> signal = ctx_.changed.current();
+    if (role_ != ReplicaRole::kLeader || state_.leader_epoch != appended.epoch) {
+      return ErrorCode::kNotLeaderOrFollower;
+    }
+    const AckCheck check = leader_->check_acks_all(appended.last_offset, log_end_offset());
+    if (check.done) return check.error;
+    if (!signal->wait_until(deadline)) return ErrorCode::kRequestTimedOut;
+  }
+  return ErrorCode::kRequestTimedOut;
+}
+
+EpochEndOffset Partition::end_offset_for(LeaderEpoch epoch) const {
+  EpochEndOffset answer = log_->epoch_cache().end_offset_for(epoch, log_end_offset());
+  // Pre-KIP-279: only the end offset was answered, and the follower took it as the end
+  // of the epoch it asked about — wrong when the leader never saw that epoch.
+  if (ctx_.config.bugs.on(Bug::kEpochLookupWithoutEpoch) &&
+      answer.end_offset != kUndefinedEpochOffset) {
+    answer.epoch = epoch;
+  }
+  return answer;
+}
+
+FetchedPartition Partition::read(const FetchPartition& request, BrokerId replica_id,
+                                 bool follower_may_serve) {
+  const FiberLock lock(log_mutex_);
+  FetchedPartition out;
+  out.tp = tp_;
+  const bool leader_required = replica_id >= BrokerId(0) || !follower_may_serve;
+  out.error = check_leader_epoch(request.current_leader_epoch, leader_required);
+  if (out.error == ErrorCode::kNone && role_ == ReplicaRole::kNone) {
+    out.error = ErrorCode::kNotLeaderOrFollower;
+  }
+  if (out.error == ErrorCode::kNone && replica_id >= BrokerId(0) &&
+      leader_->follower(replica_id) == nullptr) {
+    out.error = ErrorCode::kNotLeaderOrFollower;  // not a replica of this partition
+  }
+  if (out.error != ErrorCode::kNone) return out;
+  const bool follower = replica_id >= BrokerId(0);
+  if (follower && request.last_fetched_epoch != kNoLeaderEpoch) {
+    // KIP-595/KIP-320: the follower's last epoch must end where ours does, at or after
+    // its fetch offset; otherwise it diverged and must truncate first.
+    const EpochEndOffset ours = end_offset_for(request.last_fetched_epoch);
+    if (ours.epoch != request.last_fetched_epoch || ours.end_offset < request.fetch_offset) {
+      out.diverging_epoch = ours;
+      fill_offsets(out);
+      return out;
+    }
+  }
+  if (request.fetch_offset < log_->log_start_offset() || request.fetch_offset > log_end_offset()) {
+    out.error = ErrorCode::kOffsetOutOfRange;
+    fill_offsets(out);
+    return out;
+  }
+  const Offset limit = follower ? log_end_offset() : high_watermark_;
+  if (request.fetch_offset < limit) {
+    out.records = read_range(request.fetch_offset, limit, std::max(1, request.max_bytes));
+  }
+  if (follower) {
+    leader_->on_follower_fetch(replica_id, request.fetch_offset, log_end_offset(), now_ms());
+    sync_leader_high_watermark();
+    maybe_expand_isr(replica_id);
+  }
+  fill_offsets(out);
+  return out;
+}
+
+void Partition::fill_offsets(FetchedPartition& out) const {
+  out.high_watermark = high_watermark_;
+  out.log_start_offset = log_->log_start_offset();
+  out.log_end_offset = log_end_offset();
+}
+
+ListOffsetsResponse Partition::list_offsets(const ListOffsetsRequest& request) {
+  const FiberLock lock(log_mutex_);
+  ListOffsetsResponse out;
+  out.error = check_leader_epoch(request.current_leader_epoch, true);
+  if (out.error != ErrorCode::kNone) return out;
+  out.leader_epoch = state_.leader_epoch;
+  if (request.timestamp == kEarliestTimestamp) {
+    out.offset = log_->log_start_offset();
+  } else if (request.timestamp == kLatestTimestamp) {
+    out.offset = high_watermark_;  // consumers see up to the HW only
+  } else {
+    const auto found = log_->offset_for_timestamp(request.timestamp);
+    out.offset = found.ok() && found.value() && *found.value() < high_watermark_ ? *found.value()
+                                                                                 : kNoOffset;
+  }
+  return out;
+}
+
+}  // namespace samsa::cluster

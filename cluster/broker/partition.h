@@ -1,0 +1,187 @@
+// One replica of one partition on this broker: its PartitionLog, its role (leader,
+// follower, or none), the leader's replica state (HW, ISR, acks=all checks) while it
+// leads, and the idempotent producers' state. The ReplicaManager routes requests and
+// metadata to it; the Fetcher feeds it the leader's answers while it follows.
+//
+// Invariants:
+//   1. high watermark <= log end offset, on leader and follower alike.
+//   2. On the leader the high watermark never decreases within one leadership.
+//   3. A fiber waiting for acks=all ends exactly once: answered, timed out, or failed
+//      with NOT_LEADER_OR_FOLLOWER when leadership is lost.
+//   4. At most one AlterPartition is in flight (LeaderReplicaState enforces it).
+//   5. Log operations and role changes never interleave: each public entry point that
+//      touches them holds the partition's FiberMutex (disk calls are scheduling points).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "cluster/broker/broker.h"
+#include "cluster/broker/leader_replica_state.h"
+#include "cluster/broker/messages.h"
+#include "cluster/broker/producer_state.h"
+#include "cluster/metadata/metadata.h"
+#include "sim/node_env.h"
+#include "sim/rpc.h"
+#include "sim/sync.h"
+
+namespace samsa::cluster {
+
+class PartitionLog;
+
+enum class ReplicaRole : std::uint8_t { kNone, kLeader, kFollower };
+
+// Wakes every fiber waiting for "something moved" on this broker: acks=all waiters (the
+// delay queue) and long-polling fetches. A waiter takes current(), re-checks its
+// condition, then waits on that event; notify() sets it and starts a fresh one.
+class ChangeSignal {
+ public:
+  std::shared_ptr<sim::Event> current() const { return event_; }
+  void notify() {
+    std::shared_ptr<sim::Event> fired = std::move(event_);
+    event_ = std::make_shared<sim::Event>();
+    fired->set();
+  }
+
+ private:
+  std::shared_ptr<sim::Event> event_ = std::make_shared<sim::Event>();
+};
+
+// A mutex for fibers. The PartitionLog is not safe for interleaved operations (each
+// disk call is a scheduling point), so every operation on a partition's log and role
+// holds this for its whole duration. Waiters retry when the holder releases it.
+class FiberMutex {
+ public:
+  void lock() {
+    while (locked_) {
+      const std::shared_ptr<sim::Event> released = released_;
+      released->wait();
+    }
+    locked_ = true;
+  }
+  void unlock() {
+    locked_ = false;
+    std::shared_ptr<sim::Event> fired = std::move(released_);
+    released_ = std::make_shared<sim::Event>();
+    fired->set();
+  }
+
+ private:
+  bool locked_ = false;
+  std::shared_ptr<sim::Event> released_ = std::make_shared<sim::Event>();
+};
+
+class FiberLock {
+ public:
+  explicit FiberLock(FiberMutex& mutex) : mutex_(mutex) { mutex_.lock(); }
+  ~FiberLock() { mutex_.unlock(); }
+  FiberLock(const FiberLock&) = delete;
+  FiberLock& operator=(const FiberLock&) = delete;
+
+ private:
+  FiberMutex& mutex_;
+};
+
+// What every partition of a broker shares.
+struct BrokerContext {
+  sim::NodeEnv& env;
+  sim::RpcEndpoint& rpc;
+  const BrokerConfig& config;
+  const MetadataImage& image;
+  ChangeSignal changed;
+};
+
+struct AppendOutcome {
+  ErrorCode error = ErrorCode::kNone;
+  Offset base_offset{-1};
+  Offset last_offset{-1};
+  LeaderEpoch epoch{kNoLeaderEpoch};  // the leadership it was appended under
+  bool appended = false;  // in the log: appended now, or earlier (an idempotent duplicate)
+};
+
+class Partition {
+ public:
+  Partition(BrokerContext& ctx, TopicPartition tp, std::unique_ptr<PartitionLog> log);
+  ~Partition();
+
+  const TopicPartition& tp() const { return tp_; }
+  ReplicaRole role() const { return role_; }
+  LeaderEpoch leader_epoch() const { return state_.leader_epoch; }
+  BrokerId leader() const { return state_.leader; }
+  PartitionLog& log() { return *log_; }
+  Offset high_watermark() const { return high_watermark_; }
+  Offset log_end_offset() const;
+  const LeaderReplicaState* leader_state() const { return leader_ ? &*leader_ : nullptr; }
+
+  // --- Metadata: become leader / follower / stop, or an ISR change -------------------
+  void apply_state(const PartitionState& state);
+
+  // --- Leader side ----------------------------------------------------------------------
+  // NOT_LEADER_OR_FOLLOWER unless leading; FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH
+  // when `current` (not -1) is older / newer than ours (KIP-320).
+  ErrorCode check_leader_epoch(LeaderEpoch current, bool leader_required) const;
+  AppendOutcome append_records(const ProduceRequest& request);
+  // The delay queue: waits until acks=all can be answered for `appended`.
+  ErrorCode await_acks_all(const AppendOutcome& appended, sim::SimTime deadline);
+  // One partition of a Fetch, for a consumer (replica_id -1) or a follower. A consumer
+  // may be served by a follower (up to its HW) when `follower_may_serve` (KIP-392).
+  FetchedPartition read(const FetchPartition& request, BrokerId replica_id,
+                        bool follower_may_serve);
+  ListOffsetsResponse list_offsets(const ListOffsetsRequest& request);
+  // OffsetsForLeaderEpoch (KIP-101/KIP-279): the end offset of `epoch` in this log.
+  EpochEndOffset end_offset_for(LeaderEpoch epoch) const;
+
+  // --- Follower side (partition_follower.cpp), called by the fetcher ----------------------
+  FetchPartition next_fetch() const;
+  // Applies the leader's answer to a fetch built by next_fetch(). Returns false when the
+  // fetcher should back off (an error).
+  bool on_fetch_response(const FetchPartition& sent, const FetchedPartition& got);
+
+  // Writes the HW to "replication-offset-checkpoint" if it moved (the broker's periodic
+  // replica.high.watermark.checkpoint.interval.ms task).
+  void checkpoint_high_watermark();
+
+ private:
+  void become_leader(const PartitionState& state);
+  void become_follower(const PartitionState& state);
+  void stop();
+  void update_isr(const PartitionState& state);
+  // ISR maintenance (partition_isr.cpp).
+  void run_isr_checks(std::uint64_t generation);
+  void maybe_expand_isr(BrokerId follower);
+  void send_alter_partition(std::vector<BrokerId> new_isr);
+  void on_alter_response(std::uint64_t generation,
+                         const sim::Result<sim::MessagePtr, sim::RpcError>& r);
+  bool eligible_for_isr(BrokerId broker) const;
+
+  AppendOutcome append_to_log(const Bytes& batch, AppendOutcome out);
+  void fill_offsets(FetchedPartition& out) const;
+  void truncate_on_divergence(const EpochEndOffset& diverging);
+  bool expose_high_watermark_first(const FetchPartition& sent, const FetchedPartition& got);
+
+  // Log helpers shared by leader and follower paths (partition_follower.cpp).
+  Bytes read_range(Offset from, Offset limit, std::int32_t max_bytes = 1 << 20);
+  void record_producer_batches(const Bytes& bytes);
+  void rebuild_producer_state();
+  void set_follower_high_watermark(Offset leader_high_watermark);
+  // Takes the leader state's HW (asserting it only moves up) and wakes waiters.
+  void sync_leader_high_watermark();
+  void truncate_to(Offset offset);
+  std::int64_t now_ms() const;
+
+  BrokerContext& ctx_;
+  TopicPartition tp_;
+  std::unique_ptr<PartitionLog> log_;
+  ReplicaRole role_ = ReplicaRole::kNone;
+  PartitionState state_;  // the latest state learned from metadata or AlterPartition
+  std::optional<LeaderReplicaState> leader_;
+  ProducerStateManager producers_;
+  Offset high_watermark_{0};
+  Offset checkpointed_high_watermark_{0};
+  FiberMutex log_mutex_;          // held by every public operation that touches the log or role
+  std::uint64_t generation_ = 0;  // bumped on every role change; fibers of an old one stop
+};
+
+}  // namespace samsa::cluster

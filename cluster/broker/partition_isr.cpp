@@ -1,0 +1,92 @@
+// ISR maintenance of a leader partition (KIP-497): a fiber shrinks the ISR when followers
+// fall behind replica.lag.time.max.ms; a follower's fetch may expand it. Both go to the
+// controller as AlterPartition, one in flight per partition.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cluster/broker/partition.h"
+#include "cluster/log/partition_log.h"
+#include "sim/log.h"
+
+namespace samsa::cluster {
+
+void Partition::run_isr_checks(std::uint64_t generation) {
+  const std::int64_t period_ms =
+      std::max<std::int64_t>(1, ctx_.config.replication.replica_lag_time_max_ms / 2);
+  for (;;) {  // ends when this leadership ends (or the process crashes)
+    ctx_.env.sleep_for(std::chrono::milliseconds(period_ms));
+    if (generation != generation_ || !leader_) return;
+    if (leader_->alter_pending()) continue;
+    const std::vector<BrokerId> lagging = leader_->out_of_sync_replicas(log_end_offset(), now_ms());
+    if (lagging.empty()) continue;
+    std::vector<BrokerId> new_isr;
+    for (BrokerId b : leader_->isr()) {
+      if (std::find(lagging.begin(), lagging.end(), b) == lagging.end()) new_isr.push_back(b);
+    }
+    SAMSA_LOG_DEBUG("{}: shrink the ISR, {} lagging", to_string(tp_), lagging.size());
+    send_alter_partition(std::move(new_isr));
+  }
+}
+
+bool Partition::eligible_for_isr(BrokerId broker) const {
+  const BrokerRegistration* registration = ctx_.image.broker(broker);
+  return registration != nullptr && !registration->fenced;
+}
+
+void Partition::maybe_expand_isr(BrokerId follower) {
+  if (!leader_ || leader_->alter_pending()) return;
+  if (!leader_->may_join_isr(follower, eligible_for_isr(follower))) return;
+  std::vector<BrokerId> new_isr = leader_->isr();
+  new_isr.push_back(follower);
+  SAMSA_LOG_DEBUG("{}: expand the ISR with broker {}", to_string(tp_), follower);
+  send_alter_partition(std::move(new_isr));
+}
+
+void Partition::send_alter_partition(std::vector<BrokerId> new_isr) {
+  SAMSA_ASSERT(leader_.has_value(), "only a leader alters its ISR");
+  leader_->begin_alter(new_isr);
+  ctx_.changed.notify();  // the maximal ISR governs acks now
+  auto request = std::make_shared<AlterPartitionRequest>();
+  request->broker_id = ctx_.config.broker_id;
+  const BrokerRegistration* self = ctx_.image.broker(ctx_.config.broker_id);
+  request->broker_epoch = self != nullptr ? self->epoch : BrokerEpoch(-1);
+  request->tp = tp_;
+  request->leader_epoch = state_.leader_epoch;
+  request->partition_epoch = state_.partition_epoch;
+  request->new_isr = std::move(new_isr);
+  const std::uint64_t generation = generation_;
+  ctx_.env.spawn("alter-partition", [this, request, generation] {
+    const auto result = ctx_.rpc.call(ctx_.config.controller_node, request,
+                                      std::chrono::milliseconds(ctx_.config.request_timeout_ms));
+    on_alter_response(generation, result);
+  });
+}
+
+void Partition::on_alter_response(std::uint64_t generation,
+                                  const sim::Result<sim::MessagePtr, sim::RpcError>& result) {
+  const FiberLock lock(log_mutex_);
+  if (generation != generation_ || !leader_ || !leader_->alter_pending()) return;
+  const auto* response =
+      result.ok() ? static_cast<const AlterPartitionResponse*>(result.value().get()) : nullptr;
+  if (response == nullptr || response->error != ErrorCode::kNone || !response->state) {
+    // Timed out or rejected (INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH, ...): the next
+    // check proposes again from what metadata then says.
+    SAMSA_LOG_DEBUG("{}: AlterPartition failed", to_string(tp_));
+    leader_->abort_alter();
+    ctx_.changed.notify();
+    return;
+  }
+  update_isr(*response->state);
+}
+
+// A committed ISR for our leadership (from the AlterPartition answer or from metadata).
+void Partition::update_isr(const PartitionState& state) {
+  if (!leader_ || state.leader_epoch != state_.leader_epoch) return;
+  if (state.partition_epoch <= state_.partition_epoch) return;
+  state_ = state;
+  leader_->complete_alter(state.isr, log_end_offset());
+  ctx_.changed.notify();
+}
+
+}  // namespace samsa::cluster

@@ -1,0 +1,52 @@
+// All partition replicas of one broker: applies the controller's metadata deltas (become
+// leader / become follower / stop, KIP-631 style reconciliation), routes Produce, Fetch,
+// ListOffsets and OffsetsForLeaderEpoch to the partitions, and runs the long-poll wait of
+// Fetch. Called from the broker's request fibers. Invariants: a Partition object, once
+// created, lives as long as the broker process (request fibers may hold it across waits);
+// metadata is applied in version order only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "cluster/broker/fetcher.h"
+#include "cluster/broker/messages.h"
+#include "cluster/broker/partition.h"
+
+namespace samsa::cluster {
+
+class ReplicaManager {
+ public:
+  explicit ReplicaManager(BrokerContext& ctx);
+  // Starts the periodic HW checkpoint (replica.high.watermark.checkpoint.interval.ms).
+  void start_checkpointing();
+
+  // Recovery: a log found on disk, with no role until metadata names one.
+  void add_recovered(const TopicPartition& tp, std::unique_ptr<PartitionLog> log);
+  // Applies a MetadataUpdate from the controller (ignored unless newer than the image).
+  void apply_metadata(MetadataImage& image, const MetadataDelta& delta);
+
+  // Handlers: each returns the response, or null when none is sent (acks=0).
+  std::shared_ptr<ProduceResponse> produce(const ProduceRequest& request);
+  std::shared_ptr<FetchResponse> fetch(const FetchRequest& request);
+  std::shared_ptr<ListOffsetsResponse> list_offsets(const ListOffsetsRequest& request);
+  std::shared_ptr<OffsetsForLeaderEpochResponse> offsets_for_leader_epoch(
+      const OffsetsForLeaderEpochRequest& request);
+  std::shared_ptr<MetadataResponse> metadata(const MetadataRequest& request,
+                                             const MetadataImage& image);
+
+  Partition* find(const TopicPartition& tp);
+  // Partitions this broker follows whose leader is `leader` (the fetcher's work list).
+  std::vector<Partition*> followed_from(BrokerId leader);
+
+ private:
+  Partition& get_or_create(const TopicPartition& tp);
+  std::vector<FetchedPartition> read_all(const FetchRequest& request);
+
+  BrokerContext& ctx_;
+  std::map<TopicPartition, std::unique_ptr<Partition>> partitions_;
+  FetcherManager fetchers_;
+};
+
+}  // namespace samsa::cluster

@@ -1,0 +1,161 @@
+// PartitionLog: one replica's log of one partition — a directory ("<topic>-<partition>")
+// of segments (log_segment.h), the leader-epoch cache and three offset checkpoints
+// (recovery point, log start offset, high watermark) — after Kafka's UnifiedLog/LocalLog.
+// The broker appends as leader or follower, reads for fetches, truncates on divergence and
+// flushes by policy; open() recovers whatever a crash or a power loss left on disk.
+//
+// Invariants (checked with SAMSA_ASSERT after every change):
+//   1. Segments are contiguous: each starts at the previous one's next offset; the last
+//      one (the active segment) ends at the log end offset (LEO).
+//   2. first segment's base <= log start offset <= LEO; recovery point <= LEO.
+//   3. Every offset below the recovery point is durable: its batch, its segment's name
+//      and the recovery-point checkpoint were fsynced.
+//   4. The epoch cache names no epoch starting at or after the LEO once open() returns,
+//      and every batch appended since carries the epoch the cache gives its base offset.
+//   5. After any LogError::kIo the log is offline: every later call fails with kIo (the
+//      memory and the disk may disagree) until the log is opened again.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cluster/log/checkpoint_file.h"
+#include "cluster/log/leader_epoch_cache.h"
+#include "cluster/log/log_config.h"
+#include "cluster/log/log_segment.h"
+#include "cluster/types.h"
+#include "sim/node_env.h"
+#include "sim/result.h"
+
+namespace samsa::cluster {
+
+struct AppendInfo {
+  Offset first_offset;
+  Offset last_offset;
+  std::int64_t max_timestamp = -1;
+  std::int32_t record_count = 0;
+};
+
+struct ReadResult {
+  sim::Bytes batches;  // whole batches, back to back
+  Offset log_start_offset;
+  Offset log_end_offset;
+};
+
+class PartitionLog {
+ public:
+  static constexpr const char* kRecoveryPointFile = "recovery-point-offset-checkpoint";
+  static constexpr const char* kLogStartFile = "log-start-offset-checkpoint";
+  static constexpr const char* kHighWatermarkFile = "replication-offset-checkpoint";
+
+  // Creates the log in `dir`, or recovers the one there (see "Recovery" in the .cpp):
+  // segments below the recovery point are trusted, later ones validated batch by batch and
+  // truncated at the first torn or corrupt batch. Call from a fiber of env's node; the log
+  // keeps a copy of env and must not outlive the node's process.
+  static sim::Result<std::unique_ptr<PartitionLog>, LogError> open(sim::NodeEnv& env,
+                                                                   std::string dir,
+                                                                   LogConfig config);
+  ~PartitionLog();
+  PartitionLog(const PartitionLog&) = delete;
+  PartitionLog& operator=(const PartitionLog&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  const LogConfig& config() const { return config_; }
+  Offset log_start_offset() const { return log_start_offset_; }
+  Offset log_end_offset() const;
+  Offset recovery_point() const { return recovery_point_; }
+  bool offline() const { return offline_; }
+
+  // Assigns offsets from the LEO to one batch (stamp_batch) under `epoch` (>= the cache's
+  // latest epoch) and appends it; the epoch cache learns (epoch, LEO) if the epoch is new.
+  // kInvalidBatch unless `batch` is exactly one valid batch with at least one record.
+  sim::Result<AppendInfo, LogError> append_as_leader(std::span<const std::uint8_t> batch,
+                                                     LeaderEpoch epoch);
+  // Appends batches a leader sent, offsets and epochs as they are: the first must start at
+  // the LEO and each continue the previous one (else kNonMonotonicOffsets); each must
+  // parse (kCorrupt on a CRC mismatch, kInvalidBatch otherwise) and carry an epoch >= 0.
+  // Nothing is appended unless all of them pass.
+  sim::Result<AppendInfo, LogError> append_as_follower(std::span<const std::uint8_t> batches);
+
+  // Whole batches from the one holding `offset`, each wholly below `max_offset`, within
+  // `max_bytes` but at least one (Kafka's minOneMessage), all from one segment.
+  // kOffsetOutOfRange unless log start <= offset <= LEO; at the LEO the result is empty.
+  sim::Result<ReadResult, LogError> read(Offset offset, std::int32_t max_bytes, Offset max_offset);
+
+  // Drops every batch holding an offset >= `offset` (follower divergence); the LEO ends at
+  // or below `offset` — at `offset` itself, with the log restarted empty there, when the
+  // batch holding it begins below the log start. Durable before it returns, and ordered so that a
+  // power loss midway leaves the log and the epoch cache consistent. Below the log start it
+  // truncates fully (truncate_fully_and_start_at). No-op at or above the LEO.
+  sim::Status<LogError> truncate_to(Offset offset);
+  // Deletes every segment and starts empty at `offset`, which becomes the log start offset
+  // (a follower behind the leader's log start; Kafka's truncateFullyAndStartAt).
+  sim::Status<LogError> truncate_fully_and_start_at(Offset offset);
+  // fsyncs every segment up to the LEO, syncs the directory, and advances and checkpoints
+  // the recovery point.
+  sim::Status<LogError> flush();
+
+  LeaderEpochCache& epoch_cache() { return epoch_cache_; }
+  const LeaderEpochCache& epoch_cache() const { return epoch_cache_; }
+
+  // ListOffsets by timestamp: the first offset at or above the log start whose record's
+  // timestamp is >= `timestamp_ms`, or nullopt when none is.
+  sim::Result<std::optional<Offset>, LogError> offset_for_timestamp(std::int64_t timestamp_ms);
+
+  // The high watermark as last checkpointed ("replication-offset-checkpoint"); on open,
+  // clamped into [log start, LEO]. `hw` must be <= the LEO.
+  sim::Status<LogError> checkpoint_high_watermark(Offset hw);
+  Offset checkpointed_high_watermark() const { return high_watermark_; }
+
+  // Moves the log start offset forward to `offset` (<= LEO; never backwards: a smaller one
+  // is a no-op), durably ("log-start-offset-checkpoint"); the epoch cache follows.
+  // Segments stay until retention deletes them.
+  sim::Status<LogError> advance_log_start_offset(Offset offset);
+
+  std::vector<SegmentInfo> segments() const;
+
+ private:
+  PartitionLog(sim::NodeEnv env, std::string dir, LogConfig config, LeaderEpochCache cache);
+
+  // Recovery (partition_log_recovery.cpp).
+  sim::Status<LogError> recover();
+  sim::Result<std::vector<Offset>, LogError> list_segments();
+  sim::Status<LogError> load_segments(const std::vector<Offset>& bases, Offset recovery_point);
+  sim::Status<LogError> delete_segment_files(Offset base_offset);
+
+  sim::Result<AppendInfo, LogError> append_validated(const std::vector<BatchView>& batches);
+  sim::Status<LogError> roll();
+  sim::Status<LogError> maybe_flush();
+  sim::Status<LogError> sync_dir();
+  sim::Status<LogError> write_offset_checkpoint(CheckpointFile& file, Offset offset);
+  sim::Status<LogError> set_recovery_point(Offset offset);
+  LogSegment& active_segment() { return *segments_.back(); }
+  // The segment holding `offset`, which lies in [first segment's base, LEO).
+  LogSegment& segment_holding(Offset offset);
+  // Every error leaves through here: kIo takes the log offline (invariant 5).
+  sim::Err<LogError> fail(LogError error);
+  sim::Err<LogError> fail(const CheckpointError& error);
+  void check_invariants() const;
+
+  sim::NodeEnv env_;
+  std::string dir_;
+  LogConfig config_;
+  LeaderEpochCache epoch_cache_;
+  CheckpointFile recovery_point_file_;
+  CheckpointFile log_start_file_;
+  CheckpointFile high_watermark_file_;
+
+  std::vector<std::unique_ptr<LogSegment>> segments_;  // by base offset
+  Offset log_start_offset_;
+  Offset recovery_point_;
+  Offset high_watermark_;
+  bool dir_unsynced_ = false;  // names created or removed since the last fsync_dir
+  sim::SimTime last_flush_;
+  bool offline_ = false;
+};
+
+}  // namespace samsa::cluster
