@@ -117,6 +117,45 @@ class Promise {
   WaitList waiters_;
 };
 
+// Mutual exclusion between fibers. Fibers switch only where they wait, but disk and
+// network calls wait, so state kept consistent across such calls needs a lock. unlock()
+// wakes every waiter (one of them wins, the rest wait again), so a waiter that is killed
+// while waiting cannot swallow the wake-up. lock() returns false only for a fiber that is
+// unwinding from a crash, which must not take the lock.
+class Mutex {
+ public:
+  [[nodiscard]] bool lock() {
+    if (!sim::wait_until(waiters_, kSimTimeMax, [this] { return !locked_; })) return false;
+    locked_ = true;
+    return true;
+  }
+  void unlock() {
+    SAMSA_ASSERT(locked_, "unlock of a mutex that is not locked");
+    locked_ = false;
+    waiters_.notify_all(Kernel::get());
+  }
+  bool locked() const { return locked_; }
+
+ private:
+  bool locked_ = false;
+  WaitList waiters_;
+};
+
+class MutexLock {
+ public:
+  explicit MutexLock(Mutex& mutex) : mutex_(mutex), owns_(mutex.lock()) {}
+  ~MutexLock() {
+    if (owns_) mutex_.unlock();
+  }
+  MutexLock(const MutexLock&) = delete;
+  MutexLock& operator=(const MutexLock&) = delete;
+  bool owns_lock() const { return owns_; }
+
+ private:
+  Mutex& mutex_;
+  bool owns_;
+};
+
 // A bounded FIFO mailbox, a ring buffer that allocates only while it first grows. try_push never blocks (false when full); push blocks for
 // space; pop blocks for an item. close() wakes everyone: pops drain what is left, then
 // return nullopt; pushes fail.

@@ -37,7 +37,7 @@ std::int64_t Partition::now_ms() const {
 // --- Metadata ---------------------------------------------------------------------------
 
 void Partition::apply_state(const PartitionState& state) {
-  const FiberLock lock(log_mutex_);
+  const sim::MutexLock lock(log_mutex_);
   SAMSA_ASSERT(state.leader_epoch >= state_.leader_epoch || role_ == ReplicaRole::kNone,
                fmt::format("{}: leader epoch went backwards", to_string(tp_)));
   const BrokerId self = ctx_.config.broker_id;
@@ -121,7 +121,7 @@ ErrorCode Partition::check_leader_epoch(LeaderEpoch current, bool leader_require
 }
 
 AppendOutcome Partition::append_records(const ProduceRequest& request) {
-  const FiberLock lock(log_mutex_);
+  const sim::MutexLock lock(log_mutex_);
   AppendOutcome out;
   out.error = check_leader_epoch(kNoLeaderEpoch, true);
   if (out.error != ErrorCode::kNone) return out;
@@ -194,7 +194,7 @@ EpochEndOffset Partition::end_offset_for(LeaderEpoch epoch) const {
 
 FetchedPartition Partition::read(const FetchPartition& request, BrokerId replica_id,
                                  bool follower_may_serve) {
-  const FiberLock lock(log_mutex_);
+  const sim::MutexLock lock(log_mutex_);
   FetchedPartition out;
   out.tp = tp_;
   const bool leader_required = replica_id >= BrokerId(0) || !follower_may_serve;
@@ -243,7 +243,7 @@ void Partition::fill_offsets(FetchedPartition& out) const {
 }
 
 ListOffsetsResponse Partition::list_offsets(const ListOffsetsRequest& request) {
-  const FiberLock lock(log_mutex_);
+  const sim::MutexLock lock(log_mutex_);
   ListOffsetsResponse out;
   out.error = check_leader_epoch(request.current_leader_epoch, true);
   if (out.error != ErrorCode::kNone) return out;

@@ -10,7 +10,7 @@
 //      with NOT_LEADER_OR_FOLLOWER when leadership is lost.
 //   4. At most one AlterPartition is in flight (LeaderReplicaState enforces it).
 //   5. Log operations and role changes never interleave: each public entry point that
-//      touches them holds the partition's FiberMutex (disk calls are scheduling points).
+//      touches them holds the partition's sim::Mutex (disk calls are scheduling points).
 #pragma once
 
 #include <cstdint>
@@ -47,41 +47,6 @@ class ChangeSignal {
 
  private:
   std::shared_ptr<sim::Event> event_ = std::make_shared<sim::Event>();
-};
-
-// A mutex for fibers. The PartitionLog is not safe for interleaved operations (each
-// disk call is a scheduling point), so every operation on a partition's log and role
-// holds this for its whole duration. Waiters retry when the holder releases it.
-class FiberMutex {
- public:
-  void lock() {
-    while (locked_) {
-      const std::shared_ptr<sim::Event> released = released_;
-      released->wait();
-    }
-    locked_ = true;
-  }
-  void unlock() {
-    locked_ = false;
-    std::shared_ptr<sim::Event> fired = std::move(released_);
-    released_ = std::make_shared<sim::Event>();
-    fired->set();
-  }
-
- private:
-  bool locked_ = false;
-  std::shared_ptr<sim::Event> released_ = std::make_shared<sim::Event>();
-};
-
-class FiberLock {
- public:
-  explicit FiberLock(FiberMutex& mutex) : mutex_(mutex) { mutex_.lock(); }
-  ~FiberLock() { mutex_.unlock(); }
-  FiberLock(const FiberLock&) = delete;
-  FiberLock& operator=(const FiberLock&) = delete;
-
- private:
-  FiberMutex& mutex_;
 };
 
 // What every partition of a broker shares.
@@ -180,7 +145,7 @@ class Partition {
   ProducerStateManager producers_;
   Offset high_watermark_{0};
   Offset checkpointed_high_watermark_{0};
-  FiberMutex log_mutex_;          // held by every public operation that touches the log or role
+  sim::Mutex log_mutex_;          // held by every public operation that touches the log or role
   std::uint64_t generation_ = 0;  // bumped on every role change; fibers of an old one stop
 };
 

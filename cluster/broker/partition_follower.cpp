@@ -38,7 +38,7 @@ bool Partition::on_fetch_response(const FetchPartition& sent, const FetchedParti
       !expose_high_watermark_first(sent, got)) {
     return true;
   }
-  const FiberLock lock(log_mutex_);
+  const sim::MutexLock lock(log_mutex_);
   if (role_ != ReplicaRole::kFollower || sent.current_leader_epoch != state_.leader_epoch) {
     return true;  // an answer for an older role: ignore it
   }
@@ -73,7 +73,7 @@ bool Partition::on_fetch_response(const FetchPartition& sent, const FetchedParti
 bool Partition::expose_high_watermark_first(const FetchPartition& sent,
                                             const FetchedPartition& got) {
   {
-    const FiberLock lock(log_mutex_);
+    const sim::MutexLock lock(log_mutex_);
     if (role_ != ReplicaRole::kFollower || sent.current_leader_epoch != state_.leader_epoch)
       return false;
     set_follower_high_watermark(got.high_watermark);
@@ -128,7 +128,7 @@ void Partition::sync_leader_high_watermark() {
 }
 
 void Partition::checkpoint_high_watermark() {
-  const FiberLock lock(log_mutex_);
+  const sim::MutexLock lock(log_mutex_);
   if (checkpointed_high_watermark_ == high_watermark_) return;
   const Offset hw = std::min(high_watermark_, log_end_offset());
   if (log_->checkpoint_high_watermark(hw).ok()) checkpointed_high_watermark_ = hw;

@@ -65,7 +65,7 @@ void Partition::send_alter_partition(std::vector<BrokerId> new_isr) {
 
 void Partition::on_alter_response(std::uint64_t generation,
                                   const sim::Result<sim::MessagePtr, sim::RpcError>& result) {
-  const FiberLock lock(log_mutex_);
+  const sim::MutexLock lock(log_mutex_);
   if (generation != generation_ || !leader_ || !leader_->alter_pending()) return;
   const auto* response =
       result.ok() ? static_cast<const AlterPartitionResponse*>(result.value().get()) : nullptr;

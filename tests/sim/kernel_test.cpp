@@ -381,3 +381,58 @@ TEST(Kernel, AKilledFiberStopsEvenWhileAnotherFiberIsUnwindingAnException) {
 
 }  // namespace
 }  // namespace samsa::sim
+
+namespace samsa::sim {
+namespace {
+
+TEST(Mutex, CriticalSectionsThatSpanWaitsNeverInterleave) {
+  Kernel kernel(1);
+  const NodeId node = kernel.add_node("n");
+  kernel.bring_up(node);
+  Mutex mutex;
+  int inside = 0;
+  int max_inside = 0;
+  int done = 0;
+  for (int i = 0; i < 5; ++i) {
+    kernel.spawn(node, "worker", [&] {
+      const MutexLock lock(mutex);
+      ++inside;
+      max_inside = std::max(max_inside, inside);
+      kernel.sleep_for(10ms);  // a scheduling point inside the critical section
+      --inside;
+      ++done;
+    });
+  }
+  kernel.run();
+  EXPECT_EQ(done, 5);
+  EXPECT_EQ(max_inside, 1);
+  EXPECT_EQ(kernel.now(), kSimStart + 50ms);
+}
+
+TEST(Mutex, AWaiterKilledWhileWaitingDoesNotStrandTheOthers) {
+  Kernel kernel(1);
+  const NodeId doomed = kernel.add_node("doomed");
+  const NodeId healthy = kernel.add_node("healthy");
+  kernel.bring_up(doomed);
+  kernel.bring_up(healthy);
+  Mutex mutex;
+  bool healthy_got_it = false;
+  kernel.spawn(healthy, "holder", [&] {
+    const MutexLock lock(mutex);
+    kernel.sleep_for(1s);
+  });
+  kernel.spawn(doomed, "waiter", [&] { const MutexLock lock(mutex); });
+  kernel.spawn(healthy, "second", [&] {
+    kernel.sleep_for(1ms);
+    const MutexLock lock(mutex);
+    healthy_got_it = true;
+  });
+  kernel.run_for(500ms);
+  kernel.crash(doomed);
+  kernel.run();
+  EXPECT_TRUE(healthy_got_it);
+  EXPECT_FALSE(mutex.locked());
+}
+
+}  // namespace
+}  // namespace samsa::sim
