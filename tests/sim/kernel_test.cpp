@@ -10,6 +10,23 @@
 namespace samsa::sim {
 namespace {
 
+struct OneNode {
+  Kernel kernel{1};
+  NodeId node = kernel.add_node("n");
+  OneNode() { kernel.bring_up(node); }
+};
+
+// A kernel with two nodes, both up.
+struct TwoNodes {
+  Kernel kernel{1};
+  NodeId a = kernel.add_node("a");
+  NodeId b = kernel.add_node("b");
+  TwoNodes() {
+    kernel.bring_up(a);
+    kernel.bring_up(b);
+  }
+};
+
 TEST(Kernel, ReadyFibersRunInSpawnOrder) {
   Kernel kernel(1);
   const NodeId node = kernel.add_node("n");
@@ -90,18 +107,6 @@ TEST(Kernel, ChannelDeliversInOrderAndTimesOut) {
   EXPECT_TRUE(timed_out);
   EXPECT_EQ(kernel.now(), kSimStart + 5s);
 }
-
-}  // namespace
-}  // namespace samsa::sim
-
-namespace samsa::sim {
-namespace {
-
-struct OneNode {
-  Kernel kernel{1};
-  NodeId node = kernel.add_node("n");
-  OneNode() { kernel.bring_up(node); }
-};
 
 TEST(Kernel, EqualTimeTimersFireInTheOrderTheyWereScheduled) {
   OneNode w;
@@ -195,11 +200,10 @@ TEST(Kernel, PromiseDeliversItsValueToEveryWaiter) {
 }
 
 TEST(Kernel, APausedNodeTakesNoStepsAndItsTimersFireLateOnResume) {
-  Kernel kernel(1);
-  const NodeId node = kernel.add_node("paused");
-  const NodeId other = kernel.add_node("other");
-  kernel.bring_up(node);
-  kernel.bring_up(other);
+  TwoNodes w;
+  Kernel& kernel = w.kernel;
+  const NodeId node = w.a;
+  const NodeId other = w.b;
   std::vector<SimTime> ticks;
   kernel.spawn(node, "ticker", [&] {
     for (int i = 0; i < 4; ++i) {
@@ -345,18 +349,11 @@ TEST(Kernel, DestroyingAKernelWithBlockedFibersEndsThemAll) {
   EXPECT_EQ(unwound, 10);
 }
 
-}  // namespace
-}  // namespace samsa::sim
-
-namespace samsa::sim {
-namespace {
-
 TEST(Kernel, AKilledFiberStopsEvenWhileAnotherFiberIsUnwindingAnException) {
-  Kernel kernel(1);
-  const NodeId x = kernel.add_node("x");
-  const NodeId y = kernel.add_node("y");
-  kernel.bring_up(x);
-  kernel.bring_up(y);
+  TwoNodes w;
+  Kernel& kernel = w.kernel;
+  const NodeId x = w.a;
+  const NodeId y = w.b;
   int steps_after_crash = 0;
   kernel.spawn(x, "unwinder", [&] {
     try {
@@ -379,16 +376,10 @@ TEST(Kernel, AKilledFiberStopsEvenWhileAnotherFiberIsUnwindingAnException) {
   EXPECT_EQ(kernel.live_fibers(y), 0u);
 }
 
-}  // namespace
-}  // namespace samsa::sim
-
-namespace samsa::sim {
-namespace {
-
 TEST(Mutex, CriticalSectionsThatSpanWaitsNeverInterleave) {
-  Kernel kernel(1);
-  const NodeId node = kernel.add_node("n");
-  kernel.bring_up(node);
+  OneNode w;
+  Kernel& kernel = w.kernel;
+  const NodeId node = w.node;
   Mutex mutex;
   int inside = 0;
   int max_inside = 0;
@@ -410,11 +401,10 @@ TEST(Mutex, CriticalSectionsThatSpanWaitsNeverInterleave) {
 }
 
 TEST(Mutex, AWaiterKilledWhileWaitingDoesNotStrandTheOthers) {
-  Kernel kernel(1);
-  const NodeId doomed = kernel.add_node("doomed");
-  const NodeId healthy = kernel.add_node("healthy");
-  kernel.bring_up(doomed);
-  kernel.bring_up(healthy);
+  TwoNodes w;
+  Kernel& kernel = w.kernel;
+  const NodeId doomed = w.a;
+  const NodeId healthy = w.b;
   Mutex mutex;
   bool healthy_got_it = false;
   kernel.spawn(healthy, "holder", [&] {
