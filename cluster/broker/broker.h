@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cluster/broker/bugs.h"
+#include "cluster/bugs.h"
 #include "cluster/broker/leader_replica_state.h"
 #include "cluster/log/log_config.h"
 #include "cluster/types.h"

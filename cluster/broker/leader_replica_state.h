@@ -18,7 +18,7 @@
 #include <optional>
 #include <vector>
 
-#include "cluster/broker/bugs.h"
+#include "cluster/bugs.h"
 #include "cluster/errors.h"
 #include "cluster/types.h"
 

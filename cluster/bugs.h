@@ -1,5 +1,6 @@
-// Historical defects that can be switched back on, each at the point in the code where
-// the real fix lives, so users can watch the harness catch them. Off by default.
+// Historical defects in brokers, Raft and the controller that can be switched back on,
+// each at the point in the code where the real fix lives, so users can watch the harness
+// catch them. Off by default.
 #pragma once
 
 #include <set>
@@ -23,6 +24,15 @@ enum class Bug {
   kHighWatermarkBeforeTruncation,
   // acks=all acknowledged on the leader's own append.
   kAcksAllOnLeaderAppend,
+  // Raft (KIP-595 / Raft §5.4.1): a voter grants its vote without checking that the
+  // candidate's log is at least as up to date as its own.
+  kRaftVoteWithoutLogCheck,
+  // The controller elects a replica outside the ISR although unclean leader election is
+  // disabled.
+  kElectOutsideIsr,
+  // KIP-841: the controller accepts an AlterPartition that brings a fenced broker (or one
+  // in controlled shutdown) back into the ISR.
+  kFencedBrokerJoinsIsr,
 };
 
 struct BugInfo {

@@ -1,4 +1,4 @@
-#include "cluster/broker/bugs.h"
+#include "cluster/bugs.h"
 
 namespace samsa::cluster {
 
@@ -14,6 +14,12 @@ const std::vector<BugInfo>& all_bugs() {
        "a former leader applies the high watermark before truncating (KAFKA-14704)"},
       {Bug::kAcksAllOnLeaderAppend, "acks-all-on-leader-append",
        "acks=all is acknowledged after the leader's own append"},
+      {Bug::kRaftVoteWithoutLogCheck, "raft-vote-without-log-check",
+       "a Raft voter grants its vote without the log up-to-date check (Raft 5.4.1)"},
+      {Bug::kElectOutsideIsr, "elect-outside-isr",
+       "the controller elects a replica outside the ISR without unclean election enabled"},
+      {Bug::kFencedBrokerJoinsIsr, "fenced-broker-joins-isr",
+       "the controller lets a fenced or shutting-down broker back into the ISR (KIP-841)"},
   };
   return bugs;
 }
