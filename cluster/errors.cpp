@@ -28,6 +28,19 @@ std::string_view error_name(ErrorCode code) {
     case ErrorCode::kStaleBrokerEpoch: return "STALE_BROKER_EPOCH";
     case ErrorCode::kInvalidUpdateVersion: return "INVALID_UPDATE_VERSION";
     case ErrorCode::kIneligibleReplica: return "INELIGIBLE_REPLICA";
+    case ErrorCode::kUnknownServerError: return "UNKNOWN_SERVER_ERROR";
+    case ErrorCode::kLeaderNotAvailable: return "LEADER_NOT_AVAILABLE";
+    case ErrorCode::kBrokerNotAvailable: return "BROKER_NOT_AVAILABLE";
+    case ErrorCode::kInvalidTopicException: return "INVALID_TOPIC_EXCEPTION";
+    case ErrorCode::kTopicAlreadyExists: return "TOPIC_ALREADY_EXISTS";
+    case ErrorCode::kInvalidPartitions: return "INVALID_PARTITIONS";
+    case ErrorCode::kInvalidReplicationFactor: return "INVALID_REPLICATION_FACTOR";
+    case ErrorCode::kNotController: return "NOT_CONTROLLER";
+    case ErrorCode::kInvalidRequest: return "INVALID_REQUEST";
+    case ErrorCode::kInconsistentVoterSet: return "INCONSISTENT_VOTER_SET";
+    case ErrorCode::kSnapshotNotFound: return "SNAPSHOT_NOT_FOUND";
+    case ErrorCode::kPositionOutOfRange: return "POSITION_OUT_OF_RANGE";
+    case ErrorCode::kDuplicateBrokerRegistration: return "DUPLICATE_BROKER_REGISTRATION";
   }
   return "UNKNOWN_SERVER_ERROR";
 }
@@ -36,7 +49,9 @@ bool is_retriable(ErrorCode code) {
   switch (code) {
     case ErrorCode::kCorruptMessage:
     case ErrorCode::kUnknownTopicOrPartition:
+    case ErrorCode::kLeaderNotAvailable:
     case ErrorCode::kNotLeaderOrFollower:
+    case ErrorCode::kNotController:
     case ErrorCode::kRequestTimedOut:
     case ErrorCode::kCoordinatorNotAvailable:
     case ErrorCode::kNotCoordinator:
