@@ -2,43 +2,9 @@
 
 #include <string_view>
 
-#include "sim/random.h"
+#include "cluster/message_digest.h"
 
 namespace samsa::cluster {
-
-namespace {
-
-// Folds fields into a digest in the order given.
-class Digest {
- public:
-  explicit Digest(std::string_view kind) : h_(sim::fnv1a64(kind)) {}
-  Digest& add(std::uint64_t v) {
-    h_ = sim::mix64(h_ ^ v) + 0x9e3779b97f4a7c15ULL;
-    return *this;
-  }
-  template <class Tag, class Rep>
-  Digest& add(Quantity<Tag, Rep> q) {
-    return add(static_cast<std::uint64_t>(q.value()));
-  }
-  Digest& add(std::string_view s) { return add(sim::fnv1a64(s)); }
-  Digest& add(const Bytes& bytes) {
-    add(bytes.size());
-    return add(sim::fnv1a64(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
-  }
-  Digest& add(const TopicPartition& tp) { return add(std::string_view(tp.topic)).add(tp.partition); }
-  Digest& add(const std::vector<BrokerId>& ids) {
-    add(ids.size());
-    for (BrokerId id : ids) add(id);
-    return *this;
-  }
-  Digest& add(ErrorCode e) { return add(static_cast<std::uint64_t>(static_cast<std::int16_t>(e))); }
-  std::uint64_t value() const { return h_; }
-
- private:
-  std::uint64_t h_;
-};
-
-}  // namespace
 
 std::uint64_t digest_of(const PartitionState& s) {
   return Digest("PartitionState")
