@@ -82,6 +82,11 @@ std::uint64_t AlterPartitionResponse::digest() const {
   return d.value();
 }
 
+std::uint64_t ControlledShutdownRequest::digest() const { return Digest(kind()).value(); }
+std::uint64_t ControlledShutdownResponse::digest() const {
+  return Digest(kind()).add(error).value();
+}
+
 std::uint64_t MetadataUpdate::digest() const { return Digest(kind()).add(digest_of(delta)).value(); }
 
 std::uint64_t MetadataRequest::digest() const {

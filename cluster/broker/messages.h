@@ -140,7 +140,19 @@ struct AlterPartitionResponse final : sim::Message {
   std::uint64_t digest() const override;
 };
 
-// The controller publishes metadata changes to every broker.
+// An operator (the harness) asks a broker to stop cleanly (KIP-631 controlled shutdown):
+// it is answered once the controller has moved the broker's leaderships away.
+struct ControlledShutdownRequest final : sim::Message {
+  std::string_view kind() const override { return "ControlledShutdown"; }
+  std::uint64_t digest() const override;
+};
+struct ControlledShutdownResponse final : sim::Message {
+  ErrorCode error = ErrorCode::kNone;
+  std::string_view kind() const override { return "ControlledShutdownResponse"; }
+  std::uint64_t digest() const override;
+};
+
+// A test controller pushes metadata deltas to brokers (MetadataSource::kPushedByTest).
 struct MetadataUpdate final : sim::Message {
   MetadataDelta delta;
   std::string_view kind() const override { return "MetadataUpdate"; }
