@@ -2,11 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
+#include "cluster/broker/broker_lifecycle.h"
+#include "cluster/broker/controller_channel.h"
 #include "cluster/broker/messages.h"
 #include "cluster/broker/replica_manager.h"
+#include "cluster/controller/metadata_state_machine.h"
+#include "cluster/raft/raft_replica.h"
 #include "cluster/log/partition_log.h"
 #include "sim/log.h"
 #include "sim/rpc.h"
@@ -60,23 +65,15 @@ void handle_request(ReplicaManager& replicas, const MetadataImage& image, sim::R
   if (response != nullptr && request.correlation_id != 0) rpc.reply(request, std::move(response));
 }
 
-}  // namespace
-
-void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
-  sim::RpcEndpoint rpc(env.network(), env.id());
-  MetadataImage image;
-  BrokerContext ctx{env, rpc, config, image, {}};
-  ReplicaManager replicas(ctx);
-  recover_logs(env, config, replicas);
-  replicas.start_checkpointing();
-  SAMSA_LOG_DEBUG("broker {} up", config.broker_id);
+// Serves requests, one fiber each, bounded by max_in_flight_requests. `on_other` sees
+// every request first and returns true when it took it (metadata, Raft).
+void serve_requests(sim::NodeEnv& env, const BrokerConfig& config, sim::RpcEndpoint& rpc,
+                    ReplicaManager& replicas, const MetadataImage& image,
+                    const std::function<bool(const sim::Envelope&)>& on_other) {
   // Shared with the handler fibers, which may unwind after this frame on a crash.
   auto in_flight = std::make_shared<std::size_t>(0);
   rpc.serve([&](const sim::Envelope& request) {
-    if (const auto* update = dynamic_cast<const MetadataUpdate*>(request.message.get())) {
-      replicas.apply_metadata(image, update->delta);  // in order, in the receive loop
-      return;
-    }
+    if (on_other(request)) return;
     if (*in_flight >= config.max_in_flight_requests) {
       SAMSA_LOG_DEBUG("broker {} drops a {}: too many requests in flight", config.broker_id,
                       request.message->kind());
@@ -90,6 +87,66 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
       } done{in_flight};
       handle_request(replicas, image, rpc, request);
     });
+  });
+}
+
+raft::RaftConfig metadata_log_config(const BrokerConfig& config) {
+  raft::RaftConfig raft;
+  raft.voters = config.controller_quorum_voters;
+  raft.dir = config.metadata_log_dir;
+  raft.fetch_timeout_ms = config.metadata_fetch_timeout_ms;
+  raft.request_timeout_ms = config.request_timeout_ms;
+  return raft;
+}
+
+}  // namespace
+
+void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
+  SAMSA_ASSERT(!config.controller_quorum_voters.empty(), "a broker needs controller.quorum.voters");
+  sim::RpcEndpoint rpc(env.network(), env.id());
+  MetadataImage image;
+  ControllerChannel controller(env, rpc, config.controller_quorum_voters,
+                               std::chrono::milliseconds(config.request_timeout_ms),
+                               std::chrono::milliseconds(config.replica_fetch_backoff_ms));
+  BrokerContext ctx{env, rpc, config, image, controller, {}};
+  ReplicaManager replicas(ctx);
+  recover_logs(env, config, replicas);
+  replicas.start_checkpointing();
+  SAMSA_LOG_DEBUG("broker {} up", config.broker_id);
+
+  if (config.metadata_source == MetadataSource::kPushedByTest) {
+    serve_requests(env, config, rpc, replicas, image, [&](const sim::Envelope& request) {
+      const auto* update = dynamic_cast<const MetadataUpdate*>(request.message.get());
+      if (update == nullptr) return false;
+      replicas.apply_metadata(image, update->delta);  // in order, in the receive loop
+      return true;
+    });
+    return;
+  }
+  // KIP-631: the metadata log, followed as an observer, drives every role change.
+  controller::MetadataStateMachine machine(
+      image, [&](const MetadataDelta& delta) { replicas.apply_metadata(image, delta); });
+  raft::RaftReplica metadata_log(env, rpc, metadata_log_config(config), machine);
+  machine.set_high_watermark_source([&] { return metadata_log.leader_high_watermark(); });
+  controller.set_hint_source([&] { return metadata_log.leader(); });
+  const auto started = metadata_log.start();
+  SAMSA_ASSERT(started.ok(), fmt::format("broker {} cannot open its metadata log: {}",
+                                         config.broker_id, raft::raft_error_name(started.error())));
+  BrokerLifecycle lifecycle(env, controller, config,
+                            [&] { return machine.published_end_offset(); });
+  lifecycle.start();
+  serve_requests(env, config, rpc, replicas, image, [&](const sim::Envelope& request) {
+    if (metadata_log.handle(request)) return true;
+    if (dynamic_cast<const ControlledShutdownRequest*>(request.message.get()) == nullptr) {
+      return false;
+    }
+    lifecycle.begin_controlled_shutdown();
+    env.spawn("controlled-shutdown", [&, request, allowed = lifecycle.shutdown_allowed_event()] {
+      // Answered once the controller allows the stop (or never, if the process dies).
+      allowed->wait();
+      rpc.reply(request, std::make_shared<ControlledShutdownResponse>());
+    });
+    return true;
   });
 }
 

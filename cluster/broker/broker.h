@@ -1,14 +1,18 @@
 // The broker process: run_broker() is a broker node's main function. It recovers the
-// partition logs found on its disk, then serves the broker protocol (messages.h) with one
-// RpcEndpoint, one fiber per request so that long polls and acks=all waits never block
-// other requests. Metadata updates from the controller are applied in the receive loop,
-// in arrival order. Invariants: at most BrokerConfig::max_in_flight_requests handler
-// fibers exist at once (more requests are dropped, as a full socket buffer would).
+// partition logs found on its disk, follows the metadata log of the controller quorum as
+// a Raft observer (KIP-631: each committed record becomes a MetadataDelta that the
+// ReplicaManager acts on), registers and heartbeats (BrokerLifecycle), and serves the
+// broker protocol (messages.h) with one RpcEndpoint, one fiber per request so that long
+// polls and acks=all waits never block other requests. Invariants: at most
+// BrokerConfig::max_in_flight_requests handler fibers exist at once (more requests are
+// dropped, as a full socket buffer would); metadata reaches the ReplicaManager in log
+// order only.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cluster/bugs.h"
 #include "cluster/broker/leader_replica_state.h"
@@ -19,11 +23,22 @@
 
 namespace samsa::cluster {
 
+enum class MetadataSource : std::uint8_t { kQuorum, kPushedByTest };
+
 // Kafka's config names, with '.' as '_' (broker.id, replica.lag.time.max.ms, ...).
 struct BrokerConfig {
   BrokerId broker_id{0};
-  sim::NodeId controller_node;  // where AlterPartition requests go
+  // controller.quorum.voters: the controller nodes (metadata log voters; AlterPartition,
+  // registrations and heartbeats go to the active one).
+  std::vector<sim::NodeId> controller_quorum_voters;
+  // Where metadata comes from: the quorum's metadata log (the real path), or deltas a
+  // test controller pushes as MetadataUpdate messages (broker unit tests, which choose
+  // leaders by hand). Both end in ReplicaManager::apply_metadata.
+  MetadataSource metadata_source = MetadataSource::kQuorum;
   std::string log_dirs = "kafka-logs";
+  std::string metadata_log_dir = "metadata-log";    // metadata.log.dir
+  std::int32_t broker_heartbeat_interval_ms = 2000;  // broker.heartbeat.interval.ms
+  std::int32_t metadata_fetch_timeout_ms = 2000;     // the metadata log observer's fetch timeout
   LogConfig log;
   ReplicationConfig replication;  // replica.lag.time.max.ms, min.insync.replicas
   // Caps the long poll of a consumer fetch (max_wait_ms is the client's; samsa bounds

@@ -23,9 +23,13 @@ Partition::Partition(BrokerContext& ctx, TopicPartition tp, std::unique_ptr<Part
     : ctx_(ctx), tp_(std::move(tp)), log_(std::move(log)) {
   state_.tp = tp_;
   state_.leader_epoch = kNoLeaderEpoch;
+  if (log_ == nullptr || log_->offline()) {
+    offline_ = true;
+    SAMSA_LOG_WARN("{}: offline: its log could not be opened", to_string(tp_));
+    return;
+  }
   high_watermark_ = std::min(log_->checkpointed_high_watermark(), log_->log_end_offset());
   checkpointed_high_watermark_ = high_watermark_;
-  rebuild_producer_state();
 }
 
 Partition::~Partition() = default;
@@ -38,6 +42,9 @@ std::int64_t Partition::now_ms() const {
 
 void Partition::apply_state(const PartitionState& state) {
   const sim::MutexLock lock(log_mutex_);
+  // Kafka's ReplicaManager ignores leader and follower changes for a partition in an
+  // offline log dir ("Unable to bring up new local leader ... offline log directory").
+  if (offline_) return;
   SAMSA_ASSERT(state.leader_epoch >= state_.leader_epoch || role_ == ReplicaRole::kNone,
                fmt::format("{}: leader epoch went backwards", to_string(tp_)));
   const BrokerId self = ctx_.config.broker_id;
@@ -69,8 +76,12 @@ void Partition::become_leader(const PartitionState& state) {
   // The epoch is recorded (disk I/O) before the role flips, so that nobody sees a leader
   // whose replica state is not set up yet.
   const Offset leo = log_end_offset();
-  const auto assigned = log_->epoch_cache().assign(state.leader_epoch, leo);
-  SAMSA_ASSERT(assigned.ok(), fmt::format("{}: cannot record the new epoch", to_string(tp_)));
+  const auto assigned = log_->assign_epoch_start_offset(state.leader_epoch, leo);
+  if (!assigned.ok()) {
+    SAMSA_ASSERT(went_offline(assigned.error(), "recording the new leader epoch"),
+                 fmt::format("{}: only a disk error stops a new leader", to_string(tp_)));
+    return;
+  }
   ++generation_;
   role_ = ReplicaRole::kLeader;
   state_ = state;
@@ -112,6 +123,8 @@ void Partition::stop() {
 // --- Leader side ------------------------------------------------------------------------
 
 ErrorCode Partition::check_leader_epoch(LeaderEpoch current, bool leader_required) const {
+  // Kafka's getPartitionOrError answers for an offline partition before any epoch check.
+  if (offline_) return ErrorCode::kKafkaStorageError;
   if (current != kNoLeaderEpoch && current < state_.leader_epoch)
     return ErrorCode::kFencedLeaderEpoch;
   if (current != kNoLeaderEpoch && current > state_.leader_epoch)
@@ -137,8 +150,8 @@ AppendOutcome Partition::append_records(const ProduceRequest& request) {
   }
   const BatchView& batch = view.value();
   if (batch.producer_id() != kNoProducerId) {  // KIP-98
-    const SequenceCheck check = producers_.check(batch.producer_id(), batch.producer_epoch(),
-                                                 batch.base_sequence(), batch.last_sequence());
+    const SequenceCheck check = log_->producer_state().check(
+        batch.producer_id(), batch.producer_epoch(), batch.base_sequence(), batch.last_sequence());
     out.error = check.error;
     if (check.duplicate_of) {
       out.base_offset = check.duplicate_of->first_offset;
@@ -154,14 +167,15 @@ AppendOutcome Partition::append_to_log(const Bytes& batch, AppendOutcome out) {
   const Offset base = log_end_offset();
   auto appended = log_->append_as_leader(batch, state_.leader_epoch);
   if (!appended.ok()) {
-    out.error = appended.error() == LogError::kInvalidBatch ? ErrorCode::kInvalidRecord
-                                                            : ErrorCode::kKafkaStorageError;
+    const bool offline = went_offline(appended.error(), "appending");
+    out.error = !offline && appended.error() == LogError::kInvalidBatch
+                    ? ErrorCode::kInvalidRecord
+                    : ErrorCode::kKafkaStorageError;
     return out;
   }
   out.base_offset = base;
   out.last_offset = log_end_offset() - 1;
   out.appended = true;
-  record_producer_batches(read_range(base, log_end_offset()));
   leader_->on_leader_append(log_end_offset());
   sync_leader_high_watermark();
   ctx_.changed.notify();  // new data for long polls
@@ -171,6 +185,9 @@ AppendOutcome Partition::append_to_log(const Bytes& batch, AppendOutcome out) {
 ErrorCode Partition::await_acks_all(const AppendOutcome& appended, sim::SimTime deadline) {
   for (int round = 0; round < kMaxAckRounds; ++round) {
     const std::shared_ptr<sim::Event> signal = ctx_.changed.current();
+    // Kafka's DelayedProduce completes with KAFKA_STORAGE_ERROR once the partition is
+    // offline (markPartitionOffline completes the delayed requests).
+    if (offline_) return ErrorCode::kKafkaStorageError;
     if (role_ != ReplicaRole::kLeader || state_.leader_epoch != appended.epoch) {
       return ErrorCode::kNotLeaderOrFollower;
     }
@@ -225,7 +242,12 @@ FetchedPartition Partition::read(const FetchPartition& request, BrokerId replica
   }
   const Offset limit = follower ? log_end_offset() : high_watermark_;
   if (request.fetch_offset < limit) {
-    out.records = read_range(request.fetch_offset, limit, std::max(1, request.max_bytes));
+    auto records = read_range(request.fetch_offset, limit, std::max(1, request.max_bytes));
+    if (!records) {
+      out.error = ErrorCode::kKafkaStorageError;
+      return out;
+    }
+    out.records = std::move(*records);
   }
   if (follower) {
     leader_->on_follower_fetch(replica_id, request.fetch_offset, log_end_offset(), now_ms());
@@ -254,10 +276,37 @@ ListOffsetsResponse Partition::list_offsets(const ListOffsetsRequest& request) {
     out.offset = high_watermark_;  // consumers see up to the HW only
   } else {
     const auto found = log_->offset_for_timestamp(request.timestamp);
+    if (!found.ok() && went_offline(found.error(), "looking up a timestamp")) {
+      out.error = ErrorCode::kKafkaStorageError;
+      return out;
+    }
     out.offset = found.ok() && found.value() && *found.value() < high_watermark_ ? *found.value()
                                                                                  : kNoOffset;
   }
   return out;
+}
+
+bool Partition::went_offline(LogError error, std::string_view during) {
+  if (!offline_ && error == LogError::kIo) {
+    SAMSA_ASSERT(log_->offline(), "an I/O error takes the log offline");
+    go_offline(during);
+  }
+  return offline_;
+}
+
+// Kafka's ReplicaManager.handleLogDirFailure for this partition: fetching stops (no role,
+// so the fetcher drops it), the leader state goes (so the HW stops), the waiters of the
+// delay queue and of long polls wake to answer KAFKA_STORAGE_ERROR. The log object stays:
+// every call on it would fail anyway (PartitionLog invariant 5) until a restart reopens it.
+void Partition::go_offline(std::string_view during) {
+  if (offline_) return;
+  SAMSA_LOG_WARN("{}: storage error while {}: offline until the broker restarts", to_string(tp_),
+                 during);
+  offline_ = true;
+  ++generation_;
+  role_ = ReplicaRole::kNone;
+  leader_.reset();
+  ctx_.changed.notify();
 }
 
 }  // namespace samsa::cluster

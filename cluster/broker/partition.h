@@ -11,17 +11,22 @@
 //   4. At most one AlterPartition is in flight (LeaderReplicaState enforces it).
 //   5. Log operations and role changes never interleave: each public entry point that
 //      touches them holds the partition's sim::Mutex (disk calls are scheduling points).
+//   6. Once offline (its log failed to open, or failed an I/O: Kafka's offline log dir)
+//      a replica has no role and no log calls, answers every request with
+//      KAFKA_STORAGE_ERROR, ignores metadata, and stays so until the process restarts.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "cluster/broker/broker.h"
+#include "cluster/broker/controller_channel.h"
 #include "cluster/broker/leader_replica_state.h"
 #include "cluster/broker/messages.h"
-#include "cluster/broker/producer_state.h"
+#include "cluster/log/log_config.h"
 #include "cluster/metadata/metadata.h"
 #include "sim/node_env.h"
 #include "sim/rpc.h"
@@ -55,6 +60,7 @@ struct BrokerContext {
   sim::RpcEndpoint& rpc;
   const BrokerConfig& config;
   const MetadataImage& image;
+  ControllerChannel& controller;  // AlterPartition goes to the active controller
   ChangeSignal changed;
 };
 
@@ -68,6 +74,7 @@ struct AppendOutcome {
 
 class Partition {
  public:
+  // A null `log` (it failed to open) makes the replica offline from the start.
   Partition(BrokerContext& ctx, TopicPartition tp, std::unique_ptr<PartitionLog> log);
   ~Partition();
 
@@ -75,7 +82,7 @@ class Partition {
   ReplicaRole role() const { return role_; }
   LeaderEpoch leader_epoch() const { return state_.leader_epoch; }
   BrokerId leader() const { return state_.leader; }
-  PartitionLog& log() { return *log_; }
+  bool offline() const { return offline_; }
   Offset high_watermark() const { return high_watermark_; }
   Offset log_end_offset() const;
   const LeaderReplicaState* leader_state() const { return leader_ ? &*leader_ : nullptr; }
@@ -117,8 +124,7 @@ class Partition {
   void run_isr_checks(std::uint64_t generation);
   void maybe_expand_isr(BrokerId follower);
   void send_alter_partition(std::vector<BrokerId> new_isr);
-  void on_alter_response(std::uint64_t generation,
-                         const sim::Result<sim::MessagePtr, sim::RpcError>& r);
+  void on_alter_response(std::uint64_t generation, const std::optional<sim::MessagePtr>& answer);
   bool eligible_for_isr(BrokerId broker) const;
 
   AppendOutcome append_to_log(const Bytes& batch, AppendOutcome out);
@@ -127,13 +133,17 @@ class Partition {
   bool expose_high_watermark_first(const FetchPartition& sent, const FetchedPartition& got);
 
   // Log helpers shared by leader and follower paths (partition_follower.cpp).
-  Bytes read_range(Offset from, Offset limit, std::int32_t max_bytes = 1 << 20);
-  void record_producer_batches(const Bytes& bytes);
-  void rebuild_producer_state();
+  // nullopt when the read failed with an I/O error (the replica is offline then).
+  std::optional<Bytes> read_range(Offset from, Offset limit, std::int32_t max_bytes);
   void set_follower_high_watermark(Offset leader_high_watermark);
   // Takes the leader state's HW (asserting it only moves up) and wakes waiters.
   void sync_leader_high_watermark();
   void truncate_to(Offset offset);
+  // A log call failed with `error`: on an I/O error the replica goes offline (invariant
+  // 6). Returns whether it is offline.
+  bool went_offline(LogError error, std::string_view during);
+  // Takes the replica offline: no role, no leader state, every waiter woken.
+  void go_offline(std::string_view during);
   std::int64_t now_ms() const;
 
   BrokerContext& ctx_;
@@ -142,7 +152,7 @@ class Partition {
   ReplicaRole role_ = ReplicaRole::kNone;
   PartitionState state_;  // the latest state learned from metadata or AlterPartition
   std::optional<LeaderReplicaState> leader_;
-  ProducerStateManager producers_;
+  bool offline_ = false;
   Offset high_watermark_{0};
   Offset checkpointed_high_watermark_{0};
   sim::Mutex log_mutex_;          // held by every public operation that touches the log or role

@@ -1,6 +1,7 @@
 // The follower side of a partition replica, and the log helpers leader and follower
 // share: fetch state for the fetcher, truncation by diverging epoch (KIP-101/KIP-595),
-// the follower's high watermark, producer state rebuilt from batches in the log.
+// the follower's high watermark, the HW checkpoint. (The producer state lives in the
+// PartitionLog, which records every batch it appends.)
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,13 +13,8 @@
 
 namespace samsa::cluster {
 
-namespace {
-constexpr std::int32_t kRebuildChunkBytes = 1 << 20;
-constexpr int kMaxRebuildChunks = 1 << 20;
-}  // namespace
-
 Offset Partition::log_end_offset() const {
-  return log_->log_end_offset();
+  return log_ != nullptr ? log_->log_end_offset() : Offset(0);
 }
 
 FetchPartition Partition::next_fetch() const {
@@ -40,7 +36,7 @@ bool Partition::on_fetch_response(const FetchPartition& sent, const FetchedParti
   }
   const sim::MutexLock lock(log_mutex_);
   if (role_ != ReplicaRole::kFollower || sent.current_leader_epoch != state_.leader_epoch) {
-    return true;  // an answer for an older role: ignore it
+    return true;  // an answer for an older role (or an offline replica): ignore it
   }
   if (got.error != ErrorCode::kNone) {
     SAMSA_LOG_DEBUG("{}: fetch error {}", to_string(tp_), error_name(got.error));
@@ -54,11 +50,12 @@ bool Partition::on_fetch_response(const FetchPartition& sent, const FetchedParti
   if (!got.records.empty()) {
     const auto appended = log_->append_as_follower(got.records);
     if (!appended.ok()) {
+      // Offline: the fetcher drops this partition (it has no role any more).
+      if (went_offline(appended.error(), "appending as follower")) return true;
       SAMSA_LOG_WARN("{}: follower append failed: {}", to_string(tp_),
                      log_error_name(appended.error()));
       return false;
     }
-    record_producer_batches(got.records);
   }
   set_follower_high_watermark(got.high_watermark);
   return true;
@@ -92,19 +89,22 @@ void Partition::truncate_on_divergence(const EpochEndOffset& diverging) {
   truncate_to(target);
 }
 
+// At or above the LEO the log still truncates its epoch cache (Kafka's
+// UnifiedLog.truncateTo): it may end with an epoch this replica assigned as leader but
+// never wrote under — which the new leader never saw, so every fetch would diverge again.
+// A disk error takes the replica offline (Kafka's KafkaStorageException during
+// truncation marks the log dir offline) instead of stopping the run; so does latent
+// corruption where the cut must be made (Kafka's fetcher marks such a partition failed
+// and stops fetching it, KIP-461): the replica cannot follow either way.
 void Partition::truncate_to(Offset offset) {
   SAMSA_ASSERT(role_ != ReplicaRole::kLeader, "a leader never truncates its log");
-  if (offset >= log_end_offset()) {
-    // As Kafka's UnifiedLog.truncateTo: the epoch cache is truncated even so, for it may
-    // end with an epoch this replica assigned as leader but never wrote under — which the
-    // new leader never saw, so every fetch would diverge again.
-    const auto cut = log_->epoch_cache().truncate_from_end(log_end_offset());
-    SAMSA_ASSERT(cut.ok(), fmt::format("{}: epoch cache truncation failed", to_string(tp_)));
+  const auto truncated = log_->truncate_to(offset);
+  if (!truncated.ok()) {
+    if (!went_offline(truncated.error(), "truncating")) {
+      go_offline(fmt::format("truncating ({})", log_error_name(truncated.error())));
+    }
     return;
   }
-  const auto truncated = log_->truncate_to(offset);
-  SAMSA_ASSERT(truncated.ok(), fmt::format("{}: truncation failed", to_string(tp_)));
-  producers_.truncate_to(offset);
   high_watermark_ = std::min(high_watermark_, log_end_offset());
 }
 
@@ -129,38 +129,21 @@ void Partition::sync_leader_high_watermark() {
 
 void Partition::checkpoint_high_watermark() {
   const sim::MutexLock lock(log_mutex_);
-  if (checkpointed_high_watermark_ == high_watermark_) return;
+  if (offline_ || checkpointed_high_watermark_ == high_watermark_) return;
   const Offset hw = std::min(high_watermark_, log_end_offset());
-  if (log_->checkpoint_high_watermark(hw).ok()) checkpointed_high_watermark_ = hw;
+  const auto written = log_->checkpoint_high_watermark(hw);
+  if (written.ok()) {
+    checkpointed_high_watermark_ = hw;
+  } else {
+    went_offline(written.error(), "checkpointing the high watermark");
+  }
 }
 
-Bytes Partition::read_range(Offset from, Offset limit, std::int32_t max_bytes) {
+std::optional<Bytes> Partition::read_range(Offset from, Offset limit, std::int32_t max_bytes) {
   auto result = log_->read(from, max_bytes, limit);
-  if (!result.ok()) return {};
-  return std::move(result.value().batches);
-}
-
-void Partition::record_producer_batches(const Bytes& bytes) {
-  for (const BatchView& batch : scan_batches(bytes).batches) {
-    if (batch.producer_id() == kNoProducerId) continue;
-    producers_.record(
-        batch.producer_id(), batch.producer_epoch(),
-        ProducerBatch{batch.base_sequence(), batch.last_sequence(), batch.base_offset(),
-                      batch.last_offset(), batch.max_timestamp()});
-  }
-}
-
-// Recovery: the producers' windows as the batches in the log describe them (KIP-98).
-void Partition::rebuild_producer_state() {
-  producers_.clear();
-  Offset next = log_->log_start_offset();
-  for (int chunk = 0; chunk < kMaxRebuildChunks && next < log_end_offset(); ++chunk) {
-    const Bytes bytes = read_range(next, log_end_offset(), kRebuildChunkBytes);
-    const ScanResult scan = scan_batches(bytes);
-    if (scan.batches.empty()) break;
-    record_producer_batches(bytes);
-    next = scan.batches.back().last_offset() + 1;
-  }
+  if (result.ok()) return std::move(result.value().batches);
+  if (went_offline(result.error(), "reading")) return std::nullopt;
+  return Bytes{};  // latent corruption: nothing readable there
 }
 
 }  // namespace samsa::cluster

@@ -56,22 +56,24 @@ void Partition::send_alter_partition(std::vector<BrokerId> new_isr) {
   request->partition_epoch = state_.partition_epoch;
   request->new_isr = std::move(new_isr);
   const std::uint64_t generation = generation_;
+  // The channel retries through controller failovers (NOT_CONTROLLER, timeouts) until
+  // request.timeout.ms, as Kafka's AlterPartitionManager does.
   ctx_.env.spawn("alter-partition", [this, request, generation] {
-    const auto result = ctx_.rpc.call(ctx_.config.controller_node, request,
-                                      std::chrono::milliseconds(ctx_.config.request_timeout_ms));
-    on_alter_response(generation, result);
+    const auto answer =
+        ctx_.controller.call(request, std::chrono::milliseconds(ctx_.config.request_timeout_ms));
+    on_alter_response(generation, answer);
   });
 }
 
 void Partition::on_alter_response(std::uint64_t generation,
-                                  const sim::Result<sim::MessagePtr, sim::RpcError>& result) {
+                                  const std::optional<sim::MessagePtr>& answer) {
   const sim::MutexLock lock(log_mutex_);
   if (generation != generation_ || !leader_ || !leader_->alter_pending()) return;
   const auto* response =
-      result.ok() ? static_cast<const AlterPartitionResponse*>(result.value().get()) : nullptr;
+      answer ? static_cast<const AlterPartitionResponse*>(answer->get()) : nullptr;
   if (response == nullptr || response->error != ErrorCode::kNone || !response->state) {
-    // Timed out or rejected (INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH, ...): the next
-    // check proposes again from what metadata then says.
+    // No controller answered, or it refused (INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH,
+    // INELIGIBLE_REPLICA, ...): the next check proposes again from what metadata says.
     SAMSA_LOG_DEBUG("{}: AlterPartition failed", to_string(tp_));
     leader_->abort_alter();
     ctx_.changed.notify();

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <sstream>
 
+#include "cluster/log/crc32c.h"
 #include "sim/assert.h"
 
 namespace samsa::cluster {
@@ -78,6 +80,14 @@ void ProducerStateManager::truncate_to(Offset offset) {
   }
 }
 
+void ProducerStateManager::truncate_head(Offset log_start) {
+  for (auto it = producers_.begin(); it != producers_.end();) {
+    auto& batches = it->second.batches;
+    while (!batches.empty() && batches.front().last_offset < log_start) batches.pop_front();
+    it = batches.empty() ? producers_.erase(it) : std::next(it);
+  }
+}
+
 const ProducerEntry* ProducerStateManager::find(ProducerId id) const {
   const auto it = producers_.find(id);
   return it == producers_.end() ? nullptr : &it->second;
@@ -120,8 +130,74 @@ std::optional<ProducerStateManager> ProducerStateManager::parse(const std::strin
       if (error) *error = fmt::format("line {}: batches out of order for producer {}", number, id);
       return std::nullopt;
     }
-    state.record(ProducerId(id), ProducerEpoch(static_cast<std::int16_t>(epoch)),
-                 {Sequence(first_seq), Sequence(last_seq), Offset(first_offset), Offset(last_offset), ts});
+    state.record(
+        ProducerId(id), ProducerEpoch(static_cast<std::int16_t>(epoch)),
+        {Sequence(first_seq), Sequence(last_seq), Offset(first_offset), Offset(last_offset), ts});
+  }
+  return state;
+}
+
+namespace {
+
+constexpr std::string_view kSnapshotMagic = "producer-snapshot";
+constexpr int kSnapshotVersion = 1;
+
+std::uint32_t crc_of(std::string_view text) {
+  return crc32c(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+// The next space-separated token of `line` as an integer.
+template <class Int>
+std::optional<Int> next_int(std::string_view& line) {
+  const std::size_t space = line.find(' ');
+  const std::string_view token = line.substr(0, space);
+  line.remove_prefix(space == std::string_view::npos ? line.size() : space + 1);
+  Int value{};
+  const auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
+  if (token.empty() || ec != std::errc() || ptr != token.data() + token.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::string ProducerStateManager::encode_snapshot(Offset end_offset) const {
+  SAMSA_ASSERT(end_offset >= Offset(0), "a snapshot covers a non-negative log end offset");
+  const std::string body = serialize();
+  return fmt::format("{} {} {} {}\n{}", kSnapshotMagic, kSnapshotVersion, end_offset, crc_of(body),
+                     body);
+}
+
+std::optional<ProducerStateManager> ProducerStateManager::decode_snapshot(
+    std::string_view text, Offset expected_end_offset, std::string* error) {
+  const auto fail = [error](std::string what) -> std::optional<ProducerStateManager> {
+    if (error) *error = std::move(what);
+    return std::nullopt;
+  };
+  const std::size_t newline = text.find('\n');
+  if (newline == std::string_view::npos) return fail("no header line");
+  std::string_view header = text.substr(0, newline);
+  const std::string_view body = text.substr(newline + 1);
+  if (!header.starts_with(kSnapshotMagic) || header.size() <= kSnapshotMagic.size() ||
+      header[kSnapshotMagic.size()] != ' ') {
+    return fail("not a producer snapshot");
+  }
+  header.remove_prefix(kSnapshotMagic.size() + 1);
+  const auto version = next_int<int>(header);
+  const auto end_offset = next_int<std::int64_t>(header);
+  const auto crc = next_int<std::uint32_t>(header);
+  if (!version || *version != kSnapshotVersion) return fail("unsupported version");
+  if (!end_offset || !crc || !header.empty()) return fail("malformed header");
+  if (Offset(*end_offset) != expected_end_offset) {
+    return fail(fmt::format("covers offset {}, named {}", *end_offset, expected_end_offset));
+  }
+  if (crc_of(body) != *crc) return fail("CRC32C mismatch");
+  std::string parse_error;
+  auto state = parse(std::string(body), &parse_error);
+  if (!state) return fail(parse_error);
+  for (const auto& [id, entry] : state->producers()) {
+    if (entry.batches.back().last_offset >= expected_end_offset) {
+      return fail(fmt::format("producer {} has a batch past offset {}", id, expected_end_offset));
+    }
   }
   return state;
 }

@@ -3,8 +3,11 @@
 // every batch of an idempotent producer here before appending it: a retry of one of
 // those five batches is answered with the original offsets instead of being appended
 // twice; a gap in sequence numbers is OUT_OF_ORDER_SEQUENCE_NUMBER; an older producer
-// epoch is fenced (INVALID_PRODUCER_EPOCH). Followers and recovery rebuild the same
-// state from the batches in the log, so a new leader answers retries as the old did.
+// epoch is fenced (INVALID_PRODUCER_EPOCH). The partition log (partition_log.h) keeps
+// one, as Kafka's UnifiedLog keeps its ProducerStateManager: every batch appended, by a
+// leader or a follower, is recorded, so a new leader answers retries as the old did; it
+// is saved in snapshot files ("<offset>.snapshot", encode_snapshot below) and rebuilt on
+// open from the newest snapshot plus the batches after it.
 //
 // Invariants:
 //   1. Per producer, the retained batches have strictly increasing offsets and each
@@ -18,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cluster/errors.h"
 #include "cluster/types.h"
@@ -36,6 +40,7 @@ struct ProducerBatch {
 struct ProducerEntry {
   ProducerEpoch epoch;
   std::deque<ProducerBatch> batches;  // oldest first
+  bool operator==(const ProducerEntry&) const = default;
 };
 
 // What the leader should do with an incoming idempotent batch.
@@ -63,6 +68,9 @@ class ProducerStateManager {
   // Forgets every batch at or above `offset` (the log was truncated there); producers left
   // without batches are forgotten.
   void truncate_to(Offset offset);
+  // Forgets every batch wholly below `log_start` (the log no longer holds it), and the
+  // producers left without batches — so the state equals a rebuild from the log start.
+  void truncate_head(Offset log_start);
   void clear() { producers_.clear(); }
 
   const ProducerEntry* find(ProducerId id) const;
@@ -73,6 +81,18 @@ class ProducerStateManager {
   // line.
   std::string serialize() const;
   static std::optional<ProducerStateManager> parse(const std::string& text, std::string* error);
+
+  // A snapshot file's content: the line "producer-snapshot 1 <end offset> <crc32c>", then
+  // serialize()'s text, which the CRC32C covers. `end_offset` is the log end offset the
+  // state describes (the batches below it).
+  std::string encode_snapshot(Offset end_offset) const;
+  // The state a snapshot holds, or nullopt (with the reason in `error`) when its header,
+  // CRC, end offset (it must be `expected_end_offset`) or body is wrong.
+  static std::optional<ProducerStateManager> decode_snapshot(std::string_view text,
+                                                             Offset expected_end_offset,
+                                                             std::string* error);
+
+  bool operator==(const ProducerStateManager&) const = default;
 
  private:
   std::map<ProducerId, ProducerEntry> producers_;  // ordered: deterministic iteration

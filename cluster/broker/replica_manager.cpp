@@ -34,7 +34,21 @@ void ReplicaManager::start_checkpointing() {
 
 void ReplicaManager::add_recovered(const TopicPartition& tp, std::unique_ptr<PartitionLog> log) {
   SAMSA_ASSERT(!partitions_.contains(tp), "one log per partition");
+  SAMSA_ASSERT(log != nullptr, "a recovered partition has a log (else add_offline)");
   partitions_.emplace(tp, std::make_unique<Partition>(ctx_, tp, std::move(log)));
+}
+
+void ReplicaManager::add_offline(const TopicPartition& tp) {
+  SAMSA_ASSERT(!partitions_.contains(tp), "one log per partition");
+  partitions_.emplace(tp, std::make_unique<Partition>(ctx_, tp, nullptr));
+}
+
+std::vector<TopicPartition> ReplicaManager::offline_partitions() const {
+  std::vector<TopicPartition> offline;
+  for (const auto& [tp, partition] : partitions_) {
+    if (partition->offline()) offline.push_back(tp);
+  }
+  return offline;
 }
 
 Partition* ReplicaManager::find(const TopicPartition& tp) {
@@ -46,10 +60,17 @@ Partition& ReplicaManager::get_or_create(const TopicPartition& tp) {
   if (Partition* existing = find(tp)) return *existing;
   const std::string dir = fmt::format("{}/{}", ctx_.config.log_dirs, to_string(tp));
   auto log = PartitionLog::open(ctx_.env, dir, ctx_.config.log);
-  SAMSA_ASSERT(log.ok(), fmt::format("cannot create the log of {}: {}", to_string(tp),
-                                     log.ok() ? "" : log_error_name(log.error())));
+  std::unique_ptr<PartitionLog> opened;
+  if (log.ok()) {
+    opened = std::move(log).value();
+  } else {
+    // A disk error (or a corrupt checkpoint) while creating the log: the partition is
+    // offline here, as a replica in a failed log dir is in Kafka, not the end of the run.
+    SAMSA_LOG_WARN("broker {} cannot create the log of {}: {}", ctx_.config.broker_id,
+                   to_string(tp), log_error_name(log.error()));
+  }
   auto [it, inserted] =
-      partitions_.emplace(tp, std::make_unique<Partition>(ctx_, tp, std::move(log).value()));
+      partitions_.emplace(tp, std::make_unique<Partition>(ctx_, tp, std::move(opened)));
   return *it->second;
 }
 
@@ -109,13 +130,14 @@ std::vector<FetchedPartition> ReplicaManager::read_all(const FetchRequest& reque
 
 // Long polling (Kafka's DelayedFetch): answer at once when min_bytes are there or a
 // partition has an error or a divergence; otherwise wait for any change on this broker
-// until max_wait_ms, then answer with whatever there is.
+// until the request's own max_wait_ms (a consumer's fetch.max.wait.ms, a follower's
+// replica.fetch.wait.max.ms — Kafka's broker takes it as sent), then answer with whatever
+// there is. The one broker-side bound is a safety cap samsa adds so that every wait ends:
+// request.timeout.ms, past which the client has given up on the call anyway.
 std::shared_ptr<FetchResponse> ReplicaManager::fetch(const FetchRequest& request) {
   auto response = std::make_shared<FetchResponse>();
-  const std::int32_t cap_ms = request.replica_id >= BrokerId(0)
-                                  ? ctx_.config.replica_fetch_wait_max_ms
-                                  : ctx_.config.fetch_max_wait_ms;
-  const std::int32_t wait_ms = std::clamp(request.max_wait_ms, 0, std::max(0, cap_ms));
+  const std::int32_t safety_cap_ms = std::max(0, ctx_.config.request_timeout_ms);
+  const std::int32_t wait_ms = std::clamp(request.max_wait_ms, 0, safety_cap_ms);
   const sim::SimTime deadline = ctx_.env.deadline_after(std::chrono::milliseconds(wait_ms));
   for (int round = 0; round < kMaxLongPollRounds; ++round) {
     const std::shared_ptr<sim::Event> signal = ctx_.changed.current();

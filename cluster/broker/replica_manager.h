@@ -24,6 +24,13 @@ class ReplicaManager {
 
   // Recovery: a log found on disk, with no role until metadata names one.
   void add_recovered(const TopicPartition& tp, std::unique_ptr<PartitionLog> log);
+  // Recovery: a log found on disk that failed to open (a disk error): the partition is
+  // offline — KAFKA_STORAGE_ERROR to every request, metadata ignored — until the process
+  // restarts (Kafka's offline log dir).
+  void add_offline(const TopicPartition& tp);
+  // The partitions whose replica here is offline, in order (what a broker heartbeat
+  // reports as its offline log dirs, KIP-858).
+  std::vector<TopicPartition> offline_partitions() const;
   // Applies a MetadataUpdate from the controller (ignored unless newer than the image).
   void apply_metadata(MetadataImage& image, const MetadataDelta& delta);
 

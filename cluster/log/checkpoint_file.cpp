@@ -127,8 +127,18 @@ sim::Status<CheckpointError> CheckpointFile::write(std::span<const CheckpointEnt
   }
   const std::string text = encode(entries);
   SAMSA_ASSERT(text.size() <= kMaxFileBytes, "checkpoint too large");
-  const std::string tmp = path_ + ".tmp";
-  sim::Disk& disk = *disk_;
+  return write_file_atomically(*disk_, path_, text);
+}
+
+sim::Result<std::vector<CheckpointEntry>, CheckpointError> CheckpointFile::read() const {
+  auto text = read_whole_file(*disk_, path_, kMaxFileBytes);
+  if (!text) return Err{text.error()};
+  return decode(text.value(), fields_per_entry_, path_);
+}
+
+sim::Status<CheckpointError> write_file_atomically(sim::Disk& disk, const std::string& path,
+                                                   std::string_view text) {
+  const std::string tmp = path + ".tmp";
   // A leftover from a write that a crash interrupted: never renamed, so never visible.
   if (disk.exists(tmp)) {
     if (auto st = disk.remove(tmp); !st) return Err{io_failure(tmp, "remove", st.error())};
@@ -141,24 +151,24 @@ sim::Status<CheckpointError> CheckpointFile::write(std::span<const CheckpointEnt
   // The data must be on the medium before the new name can be: otherwise a power loss
   // after the directory sync could leave <path> naming a torn or empty file.
   if (auto st = disk.fsync(tmp); !st) return Err{io_failure(tmp, "fsync", st.error())};
-  if (auto st = disk.rename(tmp, path_); !st) return Err{io_failure(path_, "rename", st.error())};
-  if (auto st = disk.fsync_dir(parent_dir(path_)); !st) {
-    return Err{io_failure(path_, "fsync_dir", st.error())};
+  if (auto st = disk.rename(tmp, path); !st) return Err{io_failure(path, "rename", st.error())};
+  if (auto st = disk.fsync_dir(parent_dir(path)); !st) {
+    return Err{io_failure(path, "fsync_dir", st.error())};
   }
   return sim::Unit{};
 }
 
-sim::Result<std::vector<CheckpointEntry>, CheckpointError> CheckpointFile::read() const {
-  auto size = disk_->size(path_);
-  if (!size) return Err{io_failure(path_, "size", size.error())};
-  if (size.value() > kMaxFileBytes) {
-    return Err{malformed(path_, 0, fmt::format("{} bytes is too large", size.value()))};
+sim::Result<std::string, CheckpointError> read_whole_file(sim::Disk& disk, const std::string& path,
+                                                          std::uint64_t max_bytes) {
+  auto size = disk.size(path);
+  if (!size) return Err{io_failure(path, "size", size.error())};
+  if (size.value() > max_bytes) {
+    return Err{malformed(path, 0, fmt::format("{} bytes is too large", size.value()))};
   }
-  auto bytes = disk_->read(path_, 0, size.value());
-  if (!bytes) return Err{io_failure(path_, "read", bytes.error())};
+  auto bytes = disk.read(path, 0, size.value());
+  if (!bytes) return Err{io_failure(path, "read", bytes.error())};
   const sim::Bytes& b = bytes.value();
-  const std::string_view text(reinterpret_cast<const char*>(b.data()), b.size());
-  return decode(text, fields_per_entry_, path_);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
 }  // namespace samsa::cluster

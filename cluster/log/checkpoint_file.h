@@ -64,4 +64,15 @@ class CheckpointFile {
 // The directory part of a path ("" for a bare name), as sim::Disk understands it.
 std::string parent_dir(const std::string& path);
 
+// Replaces the file at `path` with `text` so that after any crash or power loss a reader
+// sees the old content or the new one (the protocol above: "<path>.tmp", fsync, rename,
+// fsync of the directory). CheckpointFile and the producer-state snapshots use it. Call
+// from a fiber of the disk's node.
+sim::Status<CheckpointError> write_file_atomically(sim::Disk& disk, const std::string& path,
+                                                   std::string_view text);
+// The whole content of the file at `path`: kNotFound without one, kMalformed when it is
+// larger than `max_bytes`.
+sim::Result<std::string, CheckpointError> read_whole_file(sim::Disk& disk, const std::string& path,
+                                                          std::uint64_t max_bytes);
+
 }  // namespace samsa::cluster

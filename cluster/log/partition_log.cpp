@@ -116,6 +116,7 @@ sim::Result<AppendInfo, LogError> PartitionLog::append_validated(
       return fail(st.error());
     }
     if (auto st = active_segment().append(batch); !st) return fail(st.error());
+    record_producer_batch(batch);
     SAMSA_ASSERT(epoch_cache_.epoch_for_offset(batch.base_offset()) == batch.leader_epoch(),
                  fmt::format("{}: the epoch cache does not give batch {} its epoch {}", dir_,
                              batch.base_offset(), batch.leader_epoch()));
@@ -135,8 +136,11 @@ sim::Status<LogError> PartitionLog::roll() {
   dir_unsynced_ = true;
   check_invariants();
   // Kafka flushes everything below a new segment when it rolls (UnifiedLog.roll schedules
-  // flushUptoOffsetExclusive(newSegment.baseOffset)); here it happens at once.
-  return flush();
+  // flushUptoOffsetExclusive(newSegment.baseOffset)); here it happens at once, and the
+  // producer state is snapshotted at the new segment's base (ProducerStateManager
+  // .takeSnapshot in roll) once what it describes is durable (invariant 7).
+  if (auto st = flush(); !st) return st;
+  return write_producer_snapshot();
 }
 
 sim::Status<LogError> PartitionLog::maybe_flush() {
@@ -170,6 +174,11 @@ sim::Status<LogError> PartitionLog::set_recovery_point(Offset offset) {
   return sim::Unit{};
 }
 
+sim::Status<LogError> PartitionLog::clean_flush() {
+  if (auto st = flush(); !st) return st;
+  return write_producer_snapshot();
+}
+
 sim::Status<LogError> PartitionLog::flush() {
   if (offline_) return Err{LogError::kIo};
   // Data first, then the names, then the checkpoint that says both are durable.
@@ -187,7 +196,10 @@ sim::Status<LogError> PartitionLog::flush() {
 
 sim::Status<LogError> PartitionLog::truncate_to(Offset offset) {
   if (offline_) return Err{LogError::kIo};
-  if (offset >= log_end_offset()) return sim::Unit{};
+  if (offset >= log_end_offset()) {
+    if (auto st = epoch_cache_.truncate_from_end(log_end_offset()); !st) return fail(st.error());
+    return sim::Unit{};
+  }
   if (offset < log_start_offset_) return truncate_fully_and_start_at(offset);
   // Whole batches go, so the LEO lands on the base of the batch holding `offset`; when
   // that lies below the log start (which DeleteRecords or retention may put inside a
@@ -207,8 +219,11 @@ sim::Status<LogError> PartitionLog::truncate_to(Offset offset) {
   if (auto st = active_segment().flush(); !st) return fail(st.error());
   // Only latent corruption found while cutting can take the LEO below the log start.
   if (log_end_offset() < log_start_offset_) return truncate_fully_and_start_at(log_start_offset_);
-  if (auto st = sync_dir(); !st) return st;
   const Offset leo = log_end_offset();
+  // Gone durably (with the segment names) before anything is appended past the LEO again,
+  // so no snapshot can describe batches that are not the ones below its offset.
+  if (auto st = delete_producer_snapshots_above(leo); !st) return st;
+  if (auto st = sync_dir(); !st) return st;
   if (recovery_point_ > leo) {
     if (auto st = set_recovery_point(leo); !st) return st;
   }
@@ -216,6 +231,9 @@ sim::Status<LogError> PartitionLog::truncate_to(Offset offset) {
     if (auto st = checkpoint_high_watermark(leo); !st) return st;
   }
   if (auto st = epoch_cache_.truncate_from_end(leo); !st) return fail(st.error());
+  // Popping the truncated batches cannot bring back the older ones the five-batch window
+  // had dropped: reload instead, as Kafka's truncateAndReload does.
+  if (auto st = load_producer_state(); !st) return st;
   check_invariants();
   return sim::Unit{};
 }
@@ -230,6 +248,8 @@ sim::Status<LogError> PartitionLog::truncate_fully_and_start_at(Offset offset) {
     if (auto st = segment->delete_files(); !st) return fail(st.error());
   }
   segments_.clear();
+  if (auto st = delete_producer_snapshots_above(Offset(-1)); !st) return st;
+  producers_.clear();
   auto segment = LogSegment::create(env_.disk(), dir_, offset, config_, env_.wall_ms());
   if (!segment) return fail(segment.error());
   segments_.push_back(std::move(segment.value()));
@@ -308,7 +328,69 @@ sim::Status<LogError> PartitionLog::advance_log_start_offset(Offset offset) {
   if (auto st = write_offset_checkpoint(log_start_file_, offset); !st) return st;
   log_start_offset_ = offset;
   if (auto st = epoch_cache_.truncate_from_start(offset); !st) return fail(st.error());
+  producers_.truncate_head(offset);
   check_invariants();
+  return sim::Unit{};
+}
+
+sim::Status<LogError> PartitionLog::assign_epoch_start_offset(LeaderEpoch epoch,
+                                                              Offset start_offset) {
+  if (offline_) return Err{LogError::kIo};
+  SAMSA_ASSERT(start_offset == log_end_offset(),
+               fmt::format("{}: epoch {} assigned at {}, not at the LEO {}", dir_, epoch,
+                           start_offset, log_end_offset()));
+  if (auto st = epoch_cache_.assign(epoch, start_offset); !st) return fail(st.error());
+  return sim::Unit{};
+}
+
+// --- Producer-state snapshots ----------------------------------------------------------
+
+std::string PartitionLog::producer_snapshot_path(Offset end_offset) const {
+  return fmt::format("{}/{}{}", dir_, LogSegment::file_stem(end_offset), kSnapshotSuffix);
+}
+
+void PartitionLog::record_producer_batch(const BatchView& batch) {
+  if (batch.producer_id() == kNoProducerId) return;
+  producers_.record(batch.producer_id(), batch.producer_epoch(),
+                    ProducerBatch{batch.base_sequence(), batch.last_sequence(), batch.base_offset(),
+                                  batch.last_offset(), batch.max_timestamp()});
+}
+
+// Kafka's ProducerStateManager.takeSnapshot: the state at the LEO, replaced atomically
+// (write_file_atomically), then all but the newest kSnapshotsRetained are deleted.
+sim::Status<LogError> PartitionLog::write_producer_snapshot() {
+  const Offset leo = log_end_offset();
+  SAMSA_ASSERT(recovery_point_ == leo, "a snapshot describes durable batches only (invariant 7)");
+  if (!snapshots_.empty() && snapshots_.back() == leo) return sim::Unit{};
+  SAMSA_ASSERT(snapshots_.empty() || snapshots_.back() < leo, "snapshots are taken in LEO order");
+  const std::string text = producers_.encode_snapshot(leo);
+  SAMSA_ASSERT(text.size() <= kMaxSnapshotBytes, "producer snapshot too large");
+  if (auto st = write_file_atomically(env_.disk(), producer_snapshot_path(leo), text); !st) {
+    return fail(st.error());
+  }
+  snapshots_.push_back(leo);
+  // Bounded by the snapshots on disk.
+  while (snapshots_.size() > kSnapshotsRetained) {
+    if (auto st = delete_producer_snapshot(snapshots_.front()); !st) return st;
+  }
+  return sim::Unit{};
+}
+
+sim::Status<LogError> PartitionLog::delete_producer_snapshot(Offset end_offset) {
+  const auto it = std::find(snapshots_.begin(), snapshots_.end(), end_offset);
+  SAMSA_ASSERT(it != snapshots_.end(), "only a known snapshot is deleted");
+  const std::string path = producer_snapshot_path(end_offset);
+  if (env_.disk().exists(path) && !env_.disk().remove(path)) return fail(LogError::kIo);
+  snapshots_.erase(it);
+  dir_unsynced_ = true;
+  return sim::Unit{};
+}
+
+sim::Status<LogError> PartitionLog::delete_producer_snapshots_above(Offset end_offset) {
+  // Bounded by the snapshots on disk.
+  while (!snapshots_.empty() && snapshots_.back() > end_offset) {
+    if (auto st = delete_producer_snapshot(snapshots_.back()); !st) return st;
+  }
   return sim::Unit{};
 }
 

@@ -1,8 +1,10 @@
 // PartitionLog: one replica's log of one partition — a directory ("<topic>-<partition>")
-// of segments (log_segment.h), the leader-epoch cache and three offset checkpoints
-// (recovery point, log start offset, high watermark) — after Kafka's UnifiedLog/LocalLog.
-// The broker appends as leader or follower, reads for fetches, truncates on divergence and
-// flushes by policy; open() recovers whatever a crash or a power loss left on disk.
+// of segments (log_segment.h), the leader-epoch cache, three offset checkpoints (recovery
+// point, log start offset, high watermark) and the idempotent producers' state with its
+// snapshots ("<offset>.snapshot") — after Kafka's UnifiedLog/LocalLog and its
+// ProducerStateManager. The broker appends as leader or follower, reads for fetches,
+// truncates on divergence and flushes by policy; open() recovers whatever a crash or a
+// power loss left on disk.
 //
 // Invariants (checked with SAMSA_ASSERT after every change):
 //   1. Segments are contiguous: each starts at the previous one's next offset; the last
@@ -14,6 +16,11 @@
 //      and every batch appended since carries the epoch the cache gives its base offset.
 //   5. After any LogError::kIo the log is offline: every later call fails with kIo (the
 //      memory and the disk may disagree) until the log is opened again.
+//   6. producer_state() is what recording every batch from the log start to the LEO, in
+//      order, gives (ProducerStateManager::record, then truncate_head(log start)).
+//   7. A snapshot named <s> is written only once every batch below s is durable, and
+//      describes exactly those batches; none is named above the LEO once open() or a
+//      truncation returns (so a snapshot never outlives the batches it describes).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/broker/producer_state.h"
 #include "cluster/log/checkpoint_file.h"
 #include "cluster/log/leader_epoch_cache.h"
 #include "cluster/log/log_config.h"
@@ -46,16 +54,27 @@ struct ReadResult {
   Offset log_end_offset;
 };
 
+// How the producer state was last rebuilt (by open() or a truncation).
+struct ProducerStateLoad {
+  std::optional<Offset> snapshot;    // the snapshot it started from; none: the log start
+  std::int64_t batches_scanned = 0;  // batches read after it
+};
+
 class PartitionLog {
  public:
   static constexpr const char* kRecoveryPointFile = "recovery-point-offset-checkpoint";
   static constexpr const char* kLogStartFile = "log-start-offset-checkpoint";
   static constexpr const char* kHighWatermarkFile = "replication-offset-checkpoint";
+  static constexpr const char* kSnapshotSuffix = ".snapshot";
+  static constexpr std::size_t kSnapshotsRetained = 2;
+  static constexpr std::uint64_t kMaxSnapshotBytes = 64 << 20;
 
   // Creates the log in `dir`, or recovers the one there (see "Recovery" in the .cpp):
   // segments below the recovery point are trusted, later ones validated batch by batch and
-  // truncated at the first torn or corrupt batch. Call from a fiber of env's node; the log
-  // keeps a copy of env and must not outlive the node's process.
+  // truncated at the first torn or corrupt batch; the producer state is loaded from the
+  // newest valid snapshot at or below the recovered LEO plus the batches after it. Call
+  // from a fiber of env's node; the log keeps a copy of env and must not outlive the
+  // node's process.
   static sim::Result<std::unique_ptr<PartitionLog>, LogError> open(sim::NodeEnv& env,
                                                                    std::string dir,
                                                                    LogConfig config);
@@ -89,8 +108,11 @@ class PartitionLog {
   // Drops every batch holding an offset >= `offset` (follower divergence); the LEO ends at
   // or below `offset` — at `offset` itself, with the log restarted empty there, when the
   // batch holding it begins below the log start. Durable before it returns, and ordered so that a
-  // power loss midway leaves the log and the epoch cache consistent. Below the log start it
-  // truncates fully (truncate_fully_and_start_at). No-op at or above the LEO.
+  // power loss midway leaves the log and the epoch cache consistent; snapshots above the
+  // new LEO are deleted and the producer state reloaded (Kafka's truncateAndReload). Below
+  // the log start it truncates fully (truncate_fully_and_start_at). At or above the LEO
+  // only the epoch cache is truncated to the LEO, as Kafka's UnifiedLog.truncateTo does: it
+  // may end with an epoch this replica assigned as leader but never wrote under.
   sim::Status<LogError> truncate_to(Offset offset);
   // Deletes every segment and starts empty at `offset`, which becomes the log start offset
   // (a follower behind the leader's log start; Kafka's truncateFullyAndStartAt).
@@ -98,9 +120,26 @@ class PartitionLog {
   // fsyncs every segment up to the LEO, syncs the directory, and advances and checkpoints
   // the recovery point.
   sim::Status<LogError> flush();
+  // A clean flush, as at a clean shutdown (Kafka's UnifiedLog.close): flush(), then a
+  // producer-state snapshot at the LEO, so the next open() reads no batch. (A segment
+  // roll snapshots too; flushes by flush.messages / flush.ms and flush() do not.)
+  sim::Status<LogError> clean_flush();
 
-  LeaderEpochCache& epoch_cache() { return epoch_cache_; }
   const LeaderEpochCache& epoch_cache() const { return epoch_cache_; }
+  // Direct changes to the cache bypass invariant 5 (a failed write leaves the log online);
+  // the broker uses assign_epoch_start_offset and truncate_to instead.
+  LeaderEpochCache& epoch_cache() { return epoch_cache_; }
+  // Kafka's maybeAssignEpochStartOffset: a new leader records that `epoch` starts at
+  // `start_offset` (its LEO). Through the log so that a disk error takes it offline.
+  sim::Status<LogError> assign_epoch_start_offset(LeaderEpoch epoch, Offset start_offset);
+
+  // --- Idempotent producers (KIP-98) ---------------------------------------------------
+  const ProducerStateManager& producer_state() const { return producers_; }
+  // The offsets of the snapshot files on disk, ascending (at most kSnapshotsRetained).
+  const std::vector<Offset>& producer_snapshots() const { return snapshots_; }
+  const ProducerStateLoad& last_producer_state_load() const { return last_load_; }
+  // "<dir>/<20-digit offset>.snapshot".
+  std::string producer_snapshot_path(Offset end_offset) const;
 
   // ListOffsets by timestamp: the first offset at or above the log start whose record's
   // timestamp is >= `timestamp_ms`, or nullopt when none is.
@@ -126,6 +165,16 @@ class PartitionLog {
   sim::Result<std::vector<Offset>, LogError> list_segments();
   sim::Status<LogError> load_segments(const std::vector<Offset>& bases, Offset recovery_point);
   sim::Status<LogError> delete_segment_files(Offset base_offset);
+  // Producer state (partition_log_recovery.cpp): clears it and rebuilds it from the newest
+  // valid snapshot at or below the LEO (deleting newer and invalid ones) and the batches
+  // after it.
+  sim::Status<LogError> load_producer_state();
+  sim::Status<LogError> scan_producer_batches(Offset from);
+  void record_producer_batch(const BatchView& batch);
+  // Producer snapshots (partition_log.cpp).
+  sim::Status<LogError> write_producer_snapshot();
+  sim::Status<LogError> delete_producer_snapshot(Offset end_offset);
+  sim::Status<LogError> delete_producer_snapshots_above(Offset end_offset);
 
   sim::Result<AppendInfo, LogError> append_validated(const std::vector<BatchView>& batches);
   sim::Status<LogError> roll();
@@ -156,6 +205,10 @@ class PartitionLog {
   bool dir_unsynced_ = false;  // names created or removed since the last fsync_dir
   sim::SimTime last_flush_;
   bool offline_ = false;
+
+  ProducerStateManager producers_;
+  std::vector<Offset> snapshots_;  // snapshot files on disk, ascending
+  ProducerStateLoad last_load_;
 };
 
 }  // namespace samsa::cluster

@@ -14,6 +14,10 @@
 //      end (its data lost after the start moved) restarts empty at the start. The recovery
 //      point is clamped into [first base, LEO] and rewritten if it changed; the epoch cache
 //      is truncated to the log start and the LEO; the high watermark into [start, LEO].
+//   5. The producer state (Kafka's LogLoader.rebuildProducerState): snapshots above the
+//      LEO are deleted; the newest one left whose CRC, header and content check out is
+//      loaded (a bad one is deleted and the next older tried), and only the batches from
+//      its offset to the LEO are read; with none, every batch from the log start is.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -63,6 +67,17 @@ bool is_index_file(const std::string& name) {
   return name.ends_with(OffsetIndexCodec::kSuffix) || name.ends_with(TimeIndexCodec::kSuffix);
 }
 
+// The offset of a snapshot file name ("<20 digits>.snapshot"), parsed as the segment file
+// name with the same stem would be.
+std::optional<Offset> parse_snapshot_file_name(const std::string& name) {
+  const std::string_view suffix = PartitionLog::kSnapshotSuffix;
+  if (!name.ends_with(suffix)) return std::nullopt;
+  return LogSegment::parse_log_file_name(name.substr(0, name.size() - suffix.size()) + ".log");
+}
+
+// Reads in chunks of this size while rebuilding the producer state.
+constexpr std::int32_t kProducerScanChunkBytes = 1 << 20;
+
 }  // namespace
 
 sim::Result<std::unique_ptr<PartitionLog>, LogError> PartitionLog::open(sim::NodeEnv& env,
@@ -78,6 +93,7 @@ sim::Result<std::unique_ptr<PartitionLog>, LogError> PartitionLog::open(sim::Nod
   std::unique_ptr<PartitionLog> log(
       new PartitionLog(env, std::move(dir), config, std::move(cache.value())));
   if (auto st = log->recover(); !st) return Err{st.error()};
+  if (auto st = log->load_producer_state(); !st) return Err{st.error()};
   return log;
 }
 
@@ -128,13 +144,20 @@ sim::Status<LogError> PartitionLog::recover() {
 }
 
 // The base offsets of the segment files in the directory, ascending; index files whose
-// segment is gone (a deletion a crash interrupted) are removed on the way.
+// segment is gone (a deletion a crash interrupted) and snapshot files never renamed into
+// place are removed on the way. Also lists the producer snapshots (snapshots_).
 sim::Result<std::vector<Offset>, LogError> PartitionLog::list_segments() {
   sim::Disk& disk = env_.disk();
   const std::vector<std::string> names = disk.list(dir_);
   std::vector<Offset> bases;
+  snapshots_.clear();
   for (const std::string& name : names) {
     if (const auto base = LogSegment::parse_log_file_name(name)) bases.push_back(*base);
+    if (const auto end = parse_snapshot_file_name(name)) snapshots_.push_back(*end);
+    if (name.ends_with(std::string(kSnapshotSuffix) + ".tmp")) {
+      if (!disk.remove(dir_ + "/" + name)) return Err{LogError::kIo};
+      dir_unsynced_ = true;
+    }
     const std::string log_name = name.substr(0, name.find('.')) + ".log";
     if (is_index_file(name) && !std::binary_search(names.begin(), names.end(), log_name)) {
       if (!disk.remove(dir_ + "/" + name)) return Err{LogError::kIo};
@@ -142,6 +165,7 @@ sim::Result<std::vector<Offset>, LogError> PartitionLog::list_segments() {
     }
   }
   std::sort(bases.begin(), bases.end());
+  std::sort(snapshots_.begin(), snapshots_.end());
   return bases;
 }
 
@@ -187,6 +211,71 @@ sim::Status<LogError> PartitionLog::delete_segment_files(Offset base_offset) {
   auto segment = LogSegment::open(env_.disk(), dir_, base_offset, config_, env_.wall_ms());
   if (auto st = segment->delete_files(); !st) return fail(st.error());
   dir_unsynced_ = true;
+  return sim::Unit{};
+}
+
+// --- Producer state ------------------------------------------------------------------
+
+sim::Status<LogError> PartitionLog::load_producer_state() {
+  producers_.clear();
+  last_load_ = ProducerStateLoad{};
+  if (auto st = delete_producer_snapshots_above(log_end_offset()); !st) return st;
+  // The deletions are durable before anything can be appended past the LEO (invariant 7).
+  if (auto st = sync_dir(); !st) return st;
+  Offset scan_from = log_start_offset_;
+  // Newest first; each pass loads one snapshot or deletes it.
+  while (!snapshots_.empty()) {
+    const Offset end = snapshots_.back();
+    auto text = read_whole_file(env_.disk(), producer_snapshot_path(end), kMaxSnapshotBytes);
+    if (!text && text.error().kind == CheckpointErrorKind::kIo) return fail(LogError::kIo);
+    std::string why = text ? std::string() : text.error().detail;
+    std::optional<ProducerStateManager> state;
+    if (text) state = ProducerStateManager::decode_snapshot(text.value(), end, &why);
+    if (state) {
+      producers_ = std::move(*state);
+      last_load_.snapshot = end;
+      scan_from = std::max(end, log_start_offset_);
+      break;
+    }
+    SAMSA_LOG_WARN("{}: producer snapshot {} ignored: {}", dir_, end, why);
+    if (auto st = delete_producer_snapshot(end); !st) return st;
+  }
+  if (auto st = scan_producer_batches(scan_from); !st) return st;
+  producers_.truncate_head(log_start_offset_);
+  // Older snapshots a power loss brought back (their deletion was not durable yet).
+  while (snapshots_.size() > kSnapshotsRetained) {
+    if (auto st = delete_producer_snapshot(snapshots_.front()); !st) return st;
+  }
+  return sim::Unit{};
+}
+
+// Records every batch from the one holding `from` to the LEO. A batch that no longer
+// reads back (latent corruption, which recovery only finds above the recovery point)
+// ends the scan: no reader can get past it either.
+sim::Status<LogError> PartitionLog::scan_producer_batches(Offset from) {
+  const Offset leo = log_end_offset();
+  Offset next = from;
+  // Bounded: every read returns at least one batch, so `next` grows by at least one.
+  for (std::int64_t round = 0; next < leo; ++round) {
+    SAMSA_ASSERT(round <= leo - from, "a producer-state scan makes progress");
+    auto chunk = read(next, kProducerScanChunkBytes, leo);
+    if (!chunk && chunk.error() == LogError::kIo) return Err{LogError::kIo};
+    if (!chunk) {
+      SAMSA_LOG_WARN("{}: producer state rebuilt up to {}: {}", dir_, next,
+                     log_error_name(chunk.error()));
+      return sim::Unit{};
+    }
+    const ScanResult scan = scan_batches(chunk.value().batches);
+    SAMSA_ASSERT(!scan.batches.empty() && !scan.stopped_by, "reads return whole valid batches");
+    for (const BatchView& batch : scan.batches) {
+      // The batch holding `from` may begin below it (at the log start): those before
+      // `from` were recorded already (from a snapshot) or lie wholly below the log start.
+      if (batch.last_offset() < from) continue;
+      record_producer_batch(batch);
+      ++last_load_.batches_scanned;
+    }
+    next = scan.batches.back().last_offset() + 1;
+  }
   return sim::Unit{};
 }
 

@@ -246,6 +246,13 @@ Bytes encode_batch(std::span<const RecordInput> records, BatchProducer producer,
   return out;
 }
 
+Bytes encode_control_batch(std::span<const RecordInput> records) {
+  Bytes out = encode_batch(records);
+  store_be<std::int16_t>(out, f::kAttributes, kControlBatchAttribute);
+  finish_batch(out);  // the CRC covers the attributes
+  return out;
+}
+
 sim::Result<BatchView, DecodeError> BatchView::parse(std::span<const std::uint8_t> bytes) {
   auto batch = check_header(bytes);
   if (!batch) return Err(batch.error());
@@ -262,6 +269,9 @@ Offset BatchView::last_offset() const {
 }
 LeaderEpoch BatchView::leader_epoch() const {
   return LeaderEpoch(load_be<std::int32_t>(bytes_, f::kLeaderEpoch));
+}
+bool BatchView::is_control() const {
+  return (load_be<std::int16_t>(bytes_, f::kAttributes) & kControlBatchAttribute) != 0;
 }
 std::int32_t BatchView::record_count() const {
   return load_be<std::int32_t>(bytes_, f::kRecordCount);

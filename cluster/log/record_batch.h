@@ -114,6 +114,11 @@ std::string_view decode_error_name(DecodeError error);
 Bytes encode_batch(std::span<const RecordInput> records, BatchProducer producer = {},
                    Offset base_offset = Offset(0), LeaderEpoch epoch = kNoLeaderEpoch);
 
+// A control batch (attributes bit 5, as Kafka's): records of the log's own protocol, such
+// as Raft's leader-change record (KIP-595), never handed to consumers or state machines.
+inline constexpr std::int16_t kControlBatchAttribute = 0x20;
+Bytes encode_control_batch(std::span<const RecordInput> records);
+
 // A validated, non-owning view of one batch: the bytes it was parsed from must outlive it.
 class BatchView {
  public:
@@ -134,6 +139,7 @@ class BatchView {
   // base_sequence + last_offset_delta, wrapping past INT32_MAX to 0 as Kafka does;
   // kNoSequence when the batch has none.
   Sequence last_sequence() const;
+  bool is_control() const;  // attributes bit 5 (kControlBatchAttribute)
   std::size_t size_bytes() const { return bytes_.size(); }  // the whole batch
   std::span<const std::uint8_t> bytes() const { return bytes_; }
 

@@ -48,7 +48,8 @@ class BrokerRig {
       nodes_.push_back(sim_.add_node("broker-" + std::to_string(i + 1)));
       BrokerConfig config;
       config.broker_id = BrokerId(i + 1);
-      config.controller_node = controller_;
+      config.controller_quorum_voters = {controller_};
+      config.metadata_source = MetadataSource::kPushedByTest;
       config.replication.replica_lag_time_max_ms = 1000;
       config.replication.min_insync_replicas = 2;
       config.request_timeout_ms = 2000;
@@ -63,6 +64,7 @@ class BrokerRig {
 
   sim::Simulation& sim() { return sim_; }
   sim::NodeId node(BrokerId b) const { return nodes_.at(static_cast<std::size_t>(b.value() - 1)); }
+  sim::NodeId controller_node() const { return controller_; }
   BrokerConfig& config(BrokerId b) { return configs_.at(static_cast<std::size_t>(b.value() - 1)); }
   const MetadataImage& image() const { return image_; }
   const PartitionState& state(const TopicPartition& tp) const { return *image_.partition(tp); }

@@ -7,7 +7,6 @@
 namespace samsa::cluster::testing {
 namespace {
 
-
 struct Cluster : BrokerRig {
   explicit Cluster(std::function<void(BrokerConfig&)> tweak = {}) : BrokerRig(1, std::move(tweak)) {
     create_partition(kTp, {kB1, kB2, kB3});
@@ -161,7 +160,7 @@ TEST(Broker, ListOffsetsAnswersEarliestAndLatestAsTheHighWatermark) {
 TEST(Broker, ALongPollingConsumerFetchIsAnsweredWhenDataArrives) {
   Cluster c;
   auto request = std::make_shared<FetchRequest>();
-  request->max_wait_ms = 450;  // under fetch.max.wait.ms (500)
+  request->max_wait_ms = 450;
   request->min_bytes = 1;
   FetchPartition p;
   p.tp = kTp;
@@ -176,6 +175,38 @@ TEST(Broker, ALongPollingConsumerFetchIsAnsweredWhenDataArrives) {
   ASSERT_TRUE(pending->done);
   EXPECT_LT(pending->answered_at - asked_at, 450ms);
   EXPECT_EQ(BrokerRig::records_of(pending->response->partitions.at(0).records).size(), 1u);
+}
+
+// An empty long poll with `max_wait_ms`; returns how long the answer took.
+sim::Duration empty_long_poll(Cluster& c, std::int32_t max_wait_ms) {
+  auto request = std::make_shared<FetchRequest>();
+  request->max_wait_ms = max_wait_ms;
+  FetchPartition p;
+  p.tp = kTp;
+  request->partitions.push_back(p);
+  const sim::SimTime asked_at = c.sim().now();
+  auto pending = c.start_call<FetchResponse>(kB1, request, 120s);
+  c.run_for(70s);
+  EXPECT_TRUE(pending->done && pending->response);
+  return pending->answered_at - asked_at;
+}
+
+// fetch.max.wait.ms is the consumer's (Kafka's DelayedFetch waits what the request says):
+// no broker setting shortens it.
+TEST(Broker, AConsumerLongPollWaitsItsOwnMaxWait) {
+  Cluster c([](BrokerConfig& config) { config.request_timeout_ms = 30'000; });
+  const sim::Duration waited = empty_long_poll(c, 5'000);
+  EXPECT_GE(waited, 5s);
+  EXPECT_LT(waited, 5100ms);
+}
+
+// samsa's one broker-side bound on a long poll: request.timeout.ms, past which the client
+// has given up on the call anyway.
+TEST(Broker, ALongPollEndsAtRequestTimeoutMsTheBrokersSafetyCap) {
+  Cluster c([](BrokerConfig& config) { config.request_timeout_ms = 30'000; });
+  const sim::Duration waited = empty_long_poll(c, 60'000);
+  EXPECT_GE(waited, 30s);
+  EXPECT_LT(waited, 30100ms);
 }
 
 TEST(Broker, OffsetsForLeaderEpochAnswersTheEndOfTheRequestedEpoch) {
