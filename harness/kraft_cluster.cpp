@@ -48,7 +48,9 @@ KRaftCluster::KRaftCluster(sim::Simulation& sim, ClusterSpec spec)
   sim_.start(admin_, [this] { admin_main(); });
 }
 
-KRaftCluster::~KRaftCluster() { sim_.kernel().shutdown(); }
+KRaftCluster::~KRaftCluster() {
+  sim_.kernel().shutdown();
+}
 
 void KRaftCluster::start_controller(std::size_t index) {
   sim_.start(controller_nodes_[index], [this, index] {
@@ -117,9 +119,9 @@ const cluster::MetadataImage& KRaftCluster::metadata_of(sim::NodeId controller) 
   return it == metadata_.end() ? kEmpty : it->second;
 }
 
-std::shared_ptr<KRaftCluster::Pending<cluster::controller::CreateTopicsResponse>> KRaftCluster::create_topic(
-    const std::string& name, int partitions, int replication_factor,
-    bool unclean_leader_election_enable) {
+std::shared_ptr<KRaftCluster::Pending<cluster::controller::CreateTopicsResponse>>
+KRaftCluster::create_topic(const std::string& name, int partitions, int replication_factor,
+                           bool unclean_leader_election_enable) {
   auto request = std::make_shared<cluster::controller::CreateTopicsRequest>();
   cluster::controller::CreatableTopic topic;
   topic.name = name;
@@ -130,10 +132,11 @@ std::shared_ptr<KRaftCluster::Pending<cluster::controller::CreateTopicsResponse>
   auto pending = std::make_shared<Pending<cluster::controller::CreateTopicsResponse>>();
   sim_.kernel().spawn(admin_, "create-topic", [this, request, pending] {
     sim::NodeEnv env(sim_, admin_);
-    cluster::ControllerChannel channel(env, *admin_rpc_, controller_nodes_,
-                                       std::chrono::seconds(1), std::chrono::milliseconds(100));
+    cluster::ControllerChannel channel(env, *admin_rpc_, controller_nodes_, std::chrono::seconds(1),
+                                       std::chrono::milliseconds(100));
     const auto answer = channel.call(request, std::chrono::seconds(30));
-    if (answer) pending->response = static_cast<const cluster::controller::CreateTopicsResponse&>(**answer);
+    if (answer)
+      pending->response = static_cast<const cluster::controller::CreateTopicsResponse&>(**answer);
     pending->done = true;
   });
   return pending;

@@ -91,7 +91,7 @@ class KRaftCluster {
   std::vector<sim::NodeId> broker_nodes_;
   std::vector<cluster::BrokerConfig> broker_configs_;
   std::vector<cluster::controller::ControllerNodeConfig> controller_configs_;
-  std::map<sim::NodeId, cluster::MetadataImage> metadata_;  // by controller node
+  std::map<sim::NodeId, cluster::MetadataImage> metadata_;     // by controller node
   std::map<sim::NodeId, cluster::LeaderEpoch> active_epochs_;  // controllers active now
   std::vector<std::function<void(sim::NodeId, const cluster::MetadataImage&)>> hooks_;
   sim::NodeId admin_;
@@ -106,7 +106,8 @@ std::shared_ptr<KRaftCluster::Pending<Response>> KRaftCluster::call(sim::NodeId 
   sim_.kernel().spawn(admin_, "admin-call", [this, to, request, timeout, pending] {
     auto result = admin_rpc_->call(to, request, timeout);
     if (result.ok()) {
-      if (const auto* r = dynamic_cast<const Response*>(result.value().get())) pending->response = *r;
+      if (const auto* r = dynamic_cast<const Response*>(result.value().get()))
+        pending->response = *r;
     }
     pending->done = true;
   });

@@ -11,8 +11,8 @@
 #include "cluster/broker/messages.h"
 #include "cluster/broker/replica_manager.h"
 #include "cluster/controller/metadata_state_machine.h"
-#include "cluster/raft/raft_replica.h"
 #include "cluster/log/partition_log.h"
+#include "cluster/raft/raft_replica.h"
 #include "sim/log.h"
 #include "sim/rpc.h"
 

@@ -26,7 +26,9 @@ void BrokerLifecycle::start() {
   env_.spawn("broker-lifecycle", [this] { run(); });
 }
 
-void BrokerLifecycle::begin_controlled_shutdown() { want_shutdown_ = true; }
+void BrokerLifecycle::begin_controlled_shutdown() {
+  want_shutdown_ = true;
+}
 
 void BrokerLifecycle::run() {
   const auto interval = std::chrono::milliseconds(config_.broker_heartbeat_interval_ms);
@@ -48,8 +50,8 @@ bool BrokerLifecycle::register_once() {
   request->broker_id = config_.broker_id;
   request->node = env_.id();
   request->incarnation = incarnation_;
-  const auto answer = controller_.call(
-      request, std::chrono::milliseconds(config_.broker_heartbeat_interval_ms));
+  const auto answer =
+      controller_.call(request, std::chrono::milliseconds(config_.broker_heartbeat_interval_ms));
   if (!answer) return false;
   const auto& response = static_cast<const BrokerRegistrationResponse&>(**answer);
   if (response.error != ErrorCode::kNone) {
@@ -73,8 +75,8 @@ bool BrokerLifecycle::heartbeat_once() {
   request->current_metadata_offset = metadata_offset_().value() - 1;
   request->want_fence = false;
   request->want_shutdown = want_shutdown_;
-  const auto answer = controller_.call(
-      request, std::chrono::milliseconds(config_.broker_heartbeat_interval_ms));
+  const auto answer =
+      controller_.call(request, std::chrono::milliseconds(config_.broker_heartbeat_interval_ms));
   if (!answer) return true;  // no controller answered: keep the registration, try again
   const auto& response = static_cast<const BrokerHeartbeatResponse&>(**answer);
   if (response.error == ErrorCode::kStaleBrokerEpoch) {
@@ -84,7 +86,8 @@ bool BrokerLifecycle::heartbeat_once() {
   }
   if (response.error != ErrorCode::kNone) return true;
   if (fenced_ != response.is_fenced) {
-    SAMSA_LOG_INFO("broker {} is {}", config_.broker_id, response.is_fenced ? "fenced" : "unfenced");
+    SAMSA_LOG_INFO("broker {} is {}", config_.broker_id,
+                   response.is_fenced ? "fenced" : "unfenced");
   }
   fenced_ = response.is_fenced;
   if (response.should_shutdown && want_shutdown_ && !shutdown_allowed_) {

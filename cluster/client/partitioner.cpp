@@ -93,7 +93,8 @@ PartitionIndex RoundRobinPartitioner::partition(const std::string& topic,
   if (!topic_info.available.empty()) {
     return topic_info.available[n % topic_info.available.size()];
   }
-  return PartitionIndex(static_cast<std::int32_t>(n % static_cast<std::uint64_t>(topic_info.count)));
+  return PartitionIndex(
+      static_cast<std::int32_t>(n % static_cast<std::uint64_t>(topic_info.count)));
 }
 
 PartitionIndex FunctionPartitioner::partition(const std::string& topic,

@@ -30,7 +30,9 @@ namespace samsa::cluster {
 // 32-bit value like Java's int.
 std::int32_t murmur2(std::span<const std::uint8_t> data);
 // Kafka's Utils.toPositive: clears the sign bit (not abs()).
-constexpr std::int32_t to_positive(std::int32_t n) { return n & 0x7fffffff; }
+constexpr std::int32_t to_positive(std::int32_t n) {
+  return n & 0x7fffffff;
+}
 
 // What a partitioner knows of a topic: its partition count and which partitions have a
 // leader now (Kafka's Cluster.availablePartitionsForTopic), in ascending order.
@@ -83,9 +85,9 @@ class RoundRobinPartitioner final : public Partitioner {
 // A user-supplied partitioner (the extension point of partitioner.class).
 class FunctionPartitioner final : public Partitioner {
  public:
-  using Function = std::function<PartitionIndex(const std::string& topic,
-                                                const std::optional<Bytes>& key,
-                                                const TopicPartitions& topic_info)>;
+  using Function =
+      std::function<PartitionIndex(const std::string& topic, const std::optional<Bytes>& key,
+                                   const TopicPartitions& topic_info)>;
   FunctionPartitioner(std::string name, Function function)
       : name_(std::move(name)), function_(std::move(function)) {}
   PartitionIndex partition(const std::string& topic, const std::optional<Bytes>& key,

@@ -149,8 +149,8 @@ void QuorumController::reply_after_commit(std::vector<MetadataRecord> records,
   const Offset last = appended.value();
   const LeaderEpoch epoch = active_epoch_;
   env_.spawn("controller-reply", [this, request, response, failure, last, epoch] {
-    const auto committed = raft_.wait_committed(
-        last, epoch, std::chrono::milliseconds(config_.commit_timeout_ms));
+    const auto committed =
+        raft_.wait_committed(last, epoch, std::chrono::milliseconds(config_.commit_timeout_ms));
     rpc_.reply(request, committed.ok() ? response : failure);
   });
 }

@@ -109,7 +109,8 @@ class Fixture {
     const std::vector<cluster::RecordInput> records = {
         {0, std::nullopt, cluster::Bytes(value.begin(), value.end())}};
     request->batch = cluster::encode_batch(records, cluster::BatchProducer{});
-    auto pending = cluster_.call<cluster::ProduceResponse>(cluster_.broker_node(leader), request, 5s);
+    auto pending =
+        cluster_.call<cluster::ProduceResponse>(cluster_.broker_node(leader), request, 5s);
     run_until([&] { return pending->done; }, 10s);
     return pending->response;
   }
@@ -146,7 +147,11 @@ TEST(KRaftCluster, ACreatedTopicSpreadsLeadersRoundRobinWithTheFullIsr) {
   f.await(created);
   ASSERT_TRUE(created->response.has_value());
   EXPECT_EQ(created->response->topics.at(0).error, ErrorCode::kNone);
-  ASSERT_TRUE(f.run_until([&] { return f.cluster_.partition({"orders", cluster::PartitionIndex(5)}); }, 5s));
+  ASSERT_TRUE(f.run_until(
+      [&] {
+        return f.cluster_.partition({"orders", cluster::PartitionIndex(5)});
+      },
+      5s));
   std::map<BrokerId, int> leaders;
   for (int p = 0; p < 6; ++p) {
     const PartitionState& s = f.state({"orders", cluster::PartitionIndex(p)});
@@ -199,8 +204,8 @@ TEST(KRaftCluster, AnIsolatedBrokerIsFencedAndDroppedFromTheIsrAndRejoinsAfterHe
   f.create_topic();
   ASSERT_TRUE(f.produce_acknowledged("v1"));
   const PartitionState before = f.state(kTp);
-  const BrokerId victim = before.replicas.back() == before.leader ? before.replicas.front()
-                                                                   : before.replicas.back();
+  const BrokerId victim =
+      before.replicas.back() == before.leader ? before.replicas.front() : before.replicas.back();
   f.sim_.network().isolate(f.cluster_.broker_node(victim));
   ASSERT_TRUE(f.run_until(
       [&] {

@@ -10,7 +10,9 @@
 namespace samsa::cluster {
 namespace {
 
-Bytes bytes_of(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes bytes_of(const std::string& s) {
+  return Bytes(s.begin(), s.end());
+}
 
 // Computed by Kafka's own Utils.murmur2 (Java, verbatim) on the UTF-8 bytes of each key;
 // the first six are also the vectors of Kafka's UtilsTest.testMurmur2.
@@ -54,7 +56,8 @@ TEST(DefaultPartitioner, AKeyedRecordGoesWhereKafkasDefaultPartitionerSendsIt) {
   DefaultPartitioner partitioner(rng, 16384);
   for (const Vector& v : kVectors) {
     const std::optional<Bytes> key = bytes_of(v.key);
-    EXPECT_EQ(partitioner.partition("t", key, 10, {3, {}}), PartitionIndex(v.partition_of_3)) << v.key;
+    EXPECT_EQ(partitioner.partition("t", key, 10, {3, {}}), PartitionIndex(v.partition_of_3))
+        << v.key;
     EXPECT_EQ(partitioner.partition("t", key, 10, {12, {}}), PartitionIndex(v.partition_of_12))
         << v.key;
   }
@@ -91,16 +94,17 @@ TEST(RoundRobinPartitioner, CyclesThroughAvailablePartitionsIgnoringKeys) {
   const std::optional<Bytes> key = bytes_of("same");
   std::vector<PartitionIndex> got;
   for (int i = 0; i < 6; ++i) got.push_back(partitioner.partition("t", key, 1, topic));
-  const std::vector<PartitionIndex> want = {PartitionIndex(0), PartitionIndex(2), PartitionIndex(3),
-                                            PartitionIndex(0), PartitionIndex(2), PartitionIndex(3)};
+  const std::vector<PartitionIndex> want = {PartitionIndex(0), PartitionIndex(2),
+                                            PartitionIndex(3), PartitionIndex(0),
+                                            PartitionIndex(2), PartitionIndex(3)};
   EXPECT_EQ(got, want);
 }
 
 TEST(FunctionPartitioner, UsesTheUsersFunction) {
-  FunctionPartitioner partitioner("last", [](const std::string&, const std::optional<Bytes>&,
-                                             const TopicPartitions& t) {
-    return PartitionIndex(t.count - 1);
-  });
+  FunctionPartitioner partitioner(
+      "last", [](const std::string&, const std::optional<Bytes>&, const TopicPartitions& t) {
+        return PartitionIndex(t.count - 1);
+      });
   EXPECT_EQ(partitioner.partition("t", std::nullopt, 1, {5, {}}), PartitionIndex(4));
   EXPECT_EQ(partitioner.name(), "last");
 }
