@@ -4,7 +4,9 @@
 // that send different contents never share a trace hash.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +34,15 @@ class Digest {
   template <class Tag, class Rep>
   Digest& add(sim::StrongId<Tag, Rep> id) {
     return add(static_cast<std::uint64_t>(id.value()));
+  }
+  // Exactly bool (a constrained template, so integers never convert to it).
+  template <class B>
+    requires std::same_as<B, bool>
+  Digest& add(B b) {
+    return add(std::uint64_t{b ? 1U : 0U});
+  }
+  Digest& add(const std::optional<sim::NodeId>& node) {
+    return node ? add(true).add(std::uint64_t{node->value()}) : add(false);
   }
   Digest& add(std::string_view s) { return add(sim::fnv1a64(s)); }
   Digest& add(const Bytes& bytes) {

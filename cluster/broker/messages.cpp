@@ -16,10 +16,23 @@ std::uint64_t digest_of(const MetadataDelta& delta) {
   Digest d("MetadataDelta");
   d.add(static_cast<std::uint64_t>(delta.version));
   for (const PartitionState& p : delta.partitions) d.add(digest_of(p));
-  for (const BrokerRegistration& b : delta.brokers) {
-    d.add(b.id).add(b.node.value()).add(b.epoch).add(b.fenced ? 1 : 0);
+  for (const BrokerRegistration& b : delta.brokers) d.add(digest_of(b));
+  for (const TopicState& t : delta.topics) {
+    d.add(std::string_view(t.name)).add(t.unclean_leader_election_enable);
   }
   return d.value();
+}
+
+std::uint64_t digest_of(const BrokerRegistration& b) {
+  return Digest("BrokerRegistration")
+      .add(b.id)
+      .add(b.node)
+      .add(b.epoch)
+      .add(b.fenced)
+      .add(b.in_controlled_shutdown)
+      .add(static_cast<std::uint64_t>(b.registration_offset))
+      .add(b.incarnation)
+      .value();
 }
 
 std::uint64_t ProduceRequest::digest() const {
@@ -97,7 +110,7 @@ std::uint64_t MetadataRequest::digest() const {
 
 std::uint64_t MetadataResponse::digest() const {
   Digest d(kind());
-  for (const BrokerRegistration& b : brokers) d.add(b.id).add(b.node.value()).add(b.epoch);
+  for (const BrokerRegistration& b : brokers) d.add(digest_of(b));
   for (const PartitionState& p : partitions) d.add(digest_of(p));
   return d.value();
 }

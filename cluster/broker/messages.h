@@ -175,5 +175,6 @@ struct MetadataResponse final : sim::Message {
 
 std::uint64_t digest_of(const PartitionState& state);
 std::uint64_t digest_of(const MetadataDelta& delta);
+std::uint64_t digest_of(const BrokerRegistration& registration);
 
 }  // namespace samsa::cluster

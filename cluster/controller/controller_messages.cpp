@@ -2,35 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "sim/random.h"
+#include "cluster/message_digest.h"
 
 namespace samsa::cluster::controller {
 namespace {
-
-// Folds fields into a digest in the order given, the same way as the broker protocol's
-// digest (cluster/broker/messages.cpp).
-class Digest {
- public:
-  explicit Digest(std::string_view kind) : h_(sim::fnv1a64(kind)) {}
-  Digest& add(std::uint64_t v) {
-    h_ = sim::mix64(h_ ^ v) + 0x9e3779b97f4a7c15ULL;
-    return *this;
-  }
-  template <class Tag, class Rep>
-  Digest& add(Quantity<Tag, Rep> q) {
-    return add(static_cast<std::uint64_t>(q.value()));
-  }
-  Digest& add(std::string_view s) { return add(sim::fnv1a64(s)); }
-  Digest& add(ErrorCode e) { return add(static_cast<std::uint64_t>(static_cast<std::int16_t>(e))); }
-  Digest& add(bool b) { return add(std::uint64_t{b ? 1u : 0u}); }
-  Digest& add(const std::optional<sim::NodeId>& node) {
-    return node ? add(true).add(std::uint64_t{node->value()}) : add(false);
-  }
-  std::uint64_t value() const { return h_; }
-
- private:
-  std::uint64_t h_;
-};
 
 std::string hint_text(const std::optional<sim::NodeId>& hint) {
   return hint ? fmt::format(" leader_hint={}", *hint) : std::string();

@@ -128,25 +128,30 @@ void QuorumController::handle(const sim::Envelope& request) {
 void QuorumController::reply_after_commit(std::vector<MetadataRecord> records,
                                           const sim::Envelope& request, sim::MessagePtr response) {
   const bool answers = response != nullptr && request.correlation_id != 0;
-  if (records.empty()) {
-    if (answers) rpc_.reply(request, std::move(response));
-    return;
-  }
-  std::vector<sim::Bytes> values;
-  values.reserve(records.size());
-  for (const MetadataRecord& record : records) values.push_back(encode_record(record));
-  const auto appended = raft_.append(std::move(values));
-  if (!appended.ok()) {
-    // Not the leader any more: the working image holds records that will never commit.
-    SAMSA_LOG_INFO("controller {} cannot append: {}", env_.name(),
-                   raft::raft_error_name(appended.error()));
-    deactivate();
-    if (answers) rpc_.reply(request, not_controller(*request.message));
-    return;
+  // An answer may rest on records this controller appended earlier and that are not yet
+  // committed (an unfenced broker, a new epoch): it waits for the log's end either way.
+  Offset last = raft_.log_end_offset() - 1;
+  if (!records.empty()) {
+    std::vector<sim::Bytes> values;
+    values.reserve(records.size());
+    for (const MetadataRecord& record : records) values.push_back(encode_record(record));
+    const auto appended = raft_.append(std::move(values));
+    if (!appended.ok()) {
+      // Not the leader any more: the working image holds records that will never commit.
+      SAMSA_LOG_INFO("controller {} cannot append: {}", env_.name(),
+                     raft::raft_error_name(appended.error()));
+      deactivate();
+      if (answers) rpc_.reply(request, not_controller(*request.message));
+      return;
+    }
+    last = appended.value();
   }
   if (!answers) return;
+  if (raft_.high_watermark() > last) {
+    rpc_.reply(request, std::move(response));
+    return;
+  }
   sim::MessagePtr failure = not_controller(*request.message);
-  const Offset last = appended.value();
   const LeaderEpoch epoch = active_epoch_;
   env_.spawn("controller-reply", [this, request, response, failure, last, epoch] {
     const auto committed =
