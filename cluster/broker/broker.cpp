@@ -9,6 +9,7 @@
 #include "cluster/broker/broker_lifecycle.h"
 #include "cluster/broker/controller_channel.h"
 #include "cluster/broker/messages.h"
+#include "cluster/broker/producer_id_manager.h"
 #include "cluster/broker/replica_manager.h"
 #include "cluster/controller/metadata_state_machine.h"
 #include "cluster/log/partition_log.h"
@@ -38,15 +39,21 @@ void recover_logs(sim::NodeEnv& env, const BrokerConfig& config, ReplicaManager&
     const std::optional<TopicPartition> tp = parse_partition_dir(name);
     if (!tp) continue;
     auto log = PartitionLog::open(env, fmt::format("{}/{}", config.log_dirs, name), config.log);
-    SAMSA_ASSERT(log.ok(),
-                 fmt::format("broker {} cannot recover the log of {}", config.broker_id, name));
+    if (!log.ok()) {
+      // Kafka takes the log dir offline; here the partition stays offline (answering
+      // KAFKA_STORAGE_ERROR) until the process restarts and recovery is tried again.
+      SAMSA_LOG_WARN("broker {} cannot recover the log of {}: {}", config.broker_id, name,
+                     log_error_name(log.error()));
+      replicas.add_offline(*tp);
+      continue;
+    }
     replicas.add_recovered(*tp, std::move(log).value());
   }
 }
 
 // Answers one request (in its own fiber); nothing is sent for acks=0 produces.
 void handle_request(ReplicaManager& replicas, const MetadataImage& image, sim::RpcEndpoint& rpc,
-                    const sim::Envelope& request) {
+                    ProducerIdManager& producer_ids, const sim::Envelope& request) {
   const sim::Message* message = request.message.get();
   sim::MessagePtr response;
   if (const auto* produce = dynamic_cast<const ProduceRequest*>(message)) {
@@ -59,6 +66,8 @@ void handle_request(ReplicaManager& replicas, const MetadataImage& image, sim::R
     response = replicas.offsets_for_leader_epoch(*epoch);
   } else if (const auto* meta = dynamic_cast<const MetadataRequest*>(message)) {
     response = replicas.metadata(*meta, image);
+  } else if (dynamic_cast<const InitProducerIdRequest*>(message) != nullptr) {
+    response = std::make_shared<InitProducerIdResponse>(producer_ids.init_producer_id());
   } else {
     SAMSA_LOG_DEBUG("broker ignores a {} request", message->kind());
   }
@@ -69,6 +78,7 @@ void handle_request(ReplicaManager& replicas, const MetadataImage& image, sim::R
 // every request first and returns true when it took it (metadata, Raft).
 void serve_requests(sim::NodeEnv& env, const BrokerConfig& config, sim::RpcEndpoint& rpc,
                     ReplicaManager& replicas, const MetadataImage& image,
+                    ProducerIdManager& producer_ids,
                     const std::function<bool(const sim::Envelope&)>& on_other) {
   // Shared with the handler fibers, which may unwind after this frame on a crash.
   auto in_flight = std::make_shared<std::size_t>(0);
@@ -85,7 +95,7 @@ void serve_requests(sim::NodeEnv& env, const BrokerConfig& config, sim::RpcEndpo
         std::shared_ptr<std::size_t> count;
         ~Done() { --*count; }
       } done{in_flight};
-      handle_request(replicas, image, rpc, request);
+      handle_request(replicas, image, rpc, producer_ids, request);
     });
   });
 }
@@ -113,9 +123,16 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
   recover_logs(env, config, replicas);
   replicas.start_checkpointing();
   SAMSA_LOG_DEBUG("broker {} up", config.broker_id);
+  BrokerLifecycle* registered = nullptr;  // set once the lifecycle exists (KRaft mode)
+  ProducerIdManager producer_ids(
+      controller, config.broker_id,
+      [&]() -> std::optional<BrokerEpoch> {
+        return registered != nullptr ? registered->broker_epoch() : std::nullopt;
+      },
+      std::chrono::milliseconds(config.request_timeout_ms));
 
   if (config.metadata_source == MetadataSource::kPushedByTest) {
-    serve_requests(env, config, rpc, replicas, image, [&](const sim::Envelope& request) {
+    serve_requests(env, config, rpc, replicas, image, producer_ids, [&](const sim::Envelope& request) {
       const auto* update = dynamic_cast<const MetadataUpdate*>(request.message.get());
       if (update == nullptr) return false;
       replicas.apply_metadata(image, update->delta);  // in order, in the receive loop
@@ -135,7 +152,8 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
   BrokerLifecycle lifecycle(env, controller, config,
                             [&] { return machine.published_end_offset(); });
   lifecycle.start();
-  serve_requests(env, config, rpc, replicas, image, [&](const sim::Envelope& request) {
+  registered = &lifecycle;
+  serve_requests(env, config, rpc, replicas, image, producer_ids, [&](const sim::Envelope& request) {
     if (metadata_log.handle(request)) return true;
     if (dynamic_cast<const ControlledShutdownRequest*>(request.message.get()) == nullptr) {
       return false;
@@ -144,6 +162,7 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
     env.spawn("controlled-shutdown", [&, request, allowed = lifecycle.shutdown_allowed_event()] {
       // Answered once the controller allows the stop (or never, if the process dies).
       allowed->wait();
+      replicas.flush_for_shutdown();
       rpc.reply(request, std::make_shared<ControlledShutdownResponse>());
     });
     return true;

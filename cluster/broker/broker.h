@@ -41,13 +41,15 @@ struct BrokerConfig {
   std::int32_t metadata_fetch_timeout_ms = 2000;     // the metadata log observer's fetch timeout
   LogConfig log;
   ReplicationConfig replication;  // replica.lag.time.max.ms, min.insync.replicas
-  // Caps the long poll of a consumer fetch (max_wait_ms is the client's; samsa bounds
-  // every wait on the broker side too).
-  std::int32_t fetch_max_wait_ms = 500;
-  std::int32_t replica_fetch_wait_max_ms = 500;  // followers' long-poll wait (and its cap)
+  // fetch.max.wait.ms is a consumer config in Kafka: each Fetch carries its own
+  // max_wait_ms and the broker holds the request that long.
+  std::int32_t replica_fetch_wait_max_ms = 500;  // followers' long poll, sent as their max_wait_ms
   std::int32_t replica_fetch_min_bytes = 1;
   std::int32_t replica_fetch_backoff_ms = 100;  // after a failed fetch
-  std::int32_t request_timeout_ms = 30'000;     // AlterPartition and follower fetch calls
+  // AlterPartition and follower fetch calls; also the broker's hard safety cap on any long
+  // poll: a Fetch is never held longer than this, whatever its max_wait_ms (the client's
+  // own request.timeout.ms has ended the call by then).
+  std::int32_t request_timeout_ms = 30'000;
   std::int32_t replica_high_watermark_checkpoint_interval_ms = 5'000;
   std::size_t max_in_flight_requests = 512;  // handler fibers at once
   Bugs bugs;

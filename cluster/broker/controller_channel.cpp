@@ -18,6 +18,9 @@ ControllerAnswer controller_answer_of(const sim::Message& response) {
   if (const auto* r = dynamic_cast<const controller::BrokerHeartbeatResponse*>(&response)) {
     return {r->error, r->leader_hint};
   }
+  if (const auto* r = dynamic_cast<const controller::AllocateProducerIdsResponse*>(&response)) {
+    return {r->error, r->leader_hint};
+  }
   if (const auto* r = dynamic_cast<const controller::CreateTopicsResponse*>(&response)) {
     // NOT_CONTROLLER answers every topic with it.
     const bool not_controller =

@@ -20,6 +20,7 @@ std::uint64_t digest_of(const MetadataDelta& delta) {
   for (const TopicState& t : delta.topics) {
     d.add(std::string_view(t.name)).add(t.unclean_leader_election_enable);
   }
+  if (delta.next_producer_id) d.add(static_cast<std::uint64_t>(*delta.next_producer_id));
   return d.value();
 }
 
@@ -113,6 +114,16 @@ std::uint64_t MetadataResponse::digest() const {
   for (const BrokerRegistration& b : brokers) d.add(digest_of(b));
   for (const PartitionState& p : partitions) d.add(digest_of(p));
   return d.value();
+}
+
+std::uint64_t InitProducerIdRequest::digest() const {
+  return Digest(kind())
+      .add(static_cast<std::uint64_t>(static_cast<std::int64_t>(transaction_timeout_ms)))
+      .value();
+}
+
+std::uint64_t InitProducerIdResponse::digest() const {
+  return Digest(kind()).add(error).add(producer_id).add(producer_epoch).value();
 }
 
 }  // namespace samsa::cluster

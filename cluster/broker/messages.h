@@ -173,6 +173,22 @@ struct MetadataResponse final : sim::Message {
   std::uint64_t digest() const override;
 };
 
+// KIP-98: an idempotent producer asks any broker for a producer id (epoch 0). The broker
+// hands ids out of a block the controller allocated to it (KIP-730).
+struct InitProducerIdRequest final : sim::Message {
+  std::int32_t transaction_timeout_ms = 60'000;
+  std::string_view kind() const override { return "InitProducerId"; }
+  std::uint64_t digest() const override;
+};
+
+struct InitProducerIdResponse final : sim::Message {
+  ErrorCode error = ErrorCode::kNone;  // COORDINATOR_NOT_AVAILABLE: no id block yet
+  ProducerId producer_id = kNoProducerId;
+  ProducerEpoch producer_epoch = kNoProducerEpoch;
+  std::string_view kind() const override { return "InitProducerIdResponse"; }
+  std::uint64_t digest() const override;
+};
+
 std::uint64_t digest_of(const PartitionState& state);
 std::uint64_t digest_of(const MetadataDelta& delta);
 std::uint64_t digest_of(const BrokerRegistration& registration);

@@ -114,6 +114,9 @@ class Partition {
   // Writes the HW to "replication-offset-checkpoint" if it moved (the broker's periodic
   // replica.high.watermark.checkpoint.interval.ms task).
   void checkpoint_high_watermark();
+  // A clean shutdown (Kafka's LogManager.shutdown): checkpoints the HW and flushes the log
+  // with a producer-state snapshot, so the next start recovers without scanning.
+  void flush_for_shutdown();
 
  private:
   void become_leader(const PartitionState& state);

@@ -139,6 +139,20 @@ void Partition::checkpoint_high_watermark() {
   }
 }
 
+void Partition::flush_for_shutdown() {
+  const sim::MutexLock lock(log_mutex_);
+  if (offline_) return;
+  const Offset hw = std::min(high_watermark_, log_end_offset());
+  if (const auto written = log_->checkpoint_high_watermark(hw); !written.ok()) {
+    went_offline(written.error(), "checkpointing the high watermark at shutdown");
+    return;
+  }
+  checkpointed_high_watermark_ = hw;
+  if (const auto flushed = log_->clean_flush(); !flushed.ok()) {
+    went_offline(flushed.error(), "the clean flush at shutdown");
+  }
+}
+
 std::optional<Bytes> Partition::read_range(Offset from, Offset limit, std::int32_t max_bytes) {
   auto result = log_->read(from, max_bytes, limit);
   if (result.ok()) return std::move(result.value().batches);

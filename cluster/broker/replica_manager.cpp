@@ -32,6 +32,10 @@ void ReplicaManager::start_checkpointing() {
   });
 }
 
+void ReplicaManager::flush_for_shutdown() {
+  for (auto& entry : partitions_) entry.second->flush_for_shutdown();
+}
+
 void ReplicaManager::add_recovered(const TopicPartition& tp, std::unique_ptr<PartitionLog> log) {
   SAMSA_ASSERT(!partitions_.contains(tp), "one log per partition");
   SAMSA_ASSERT(log != nullptr, "a recovered partition has a log (else add_offline)");

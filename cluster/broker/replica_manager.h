@@ -21,6 +21,8 @@ class ReplicaManager {
   explicit ReplicaManager(BrokerContext& ctx);
   // Starts the periodic HW checkpoint (replica.high.watermark.checkpoint.interval.ms).
   void start_checkpointing();
+  // Flushes every online partition cleanly (a controlled shutdown's last step).
+  void flush_for_shutdown();
 
   // Recovery: a log found on disk, with no role until metadata names one.
   void add_recovered(const TopicPartition& tp, std::unique_ptr<PartitionLog> log);

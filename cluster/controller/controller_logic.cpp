@@ -206,4 +206,20 @@ ControllerResult<std::vector<BrokerId>> ControllerLogic::fence_expired(
   return result;
 }
 
+ControllerResult<AllocateProducerIdsResponse> ControllerLogic::allocate_producer_ids(
+    const AllocateProducerIdsRequest& request) {
+  ControllerResult<AllocateProducerIdsResponse> result;
+  const BrokerRegistration* broker = working_.broker(request.broker_id);
+  if (broker == nullptr || broker->epoch != request.broker_epoch) {
+    result.response.error = ErrorCode::kStaleBrokerEpoch;
+    return result;
+  }
+  const std::int64_t start = working_.next_producer_id();
+  append(result.records, ProducerIdsRecord{request.broker_id, request.broker_epoch,
+                                           start + kProducerIdBlockSize});
+  result.response.producer_id_start = start;
+  result.response.producer_id_len = kProducerIdBlockSize;
+  return result;
+}
+
 }  // namespace samsa::cluster::controller

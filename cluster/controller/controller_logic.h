@@ -87,6 +87,12 @@ class ControllerLogic {
   // is eligible), and writes a TopicRecord and its PartitionRecords.
   ControllerResult<CreateTopicsResponse> create_topics(const CreateTopicsRequest& request,
                                                        sim::Rng& placement_rng);
+  // KIP-730: the next kProducerIdBlockSize producer ids for a registered broker (its
+  // current epoch, else STALE_BROKER_EPOCH), recorded by a ProducerIdsRecord so that no
+  // id is handed out twice, across controller failovers too.
+  static constexpr std::int32_t kProducerIdBlockSize = 1000;
+  ControllerResult<AllocateProducerIdsResponse> allocate_producer_ids(
+      const AllocateProducerIdsRequest& request);
 
  private:
   using Records = std::vector<MetadataRecord>;

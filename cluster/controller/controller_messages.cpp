@@ -125,4 +125,25 @@ std::string CreateTopicsResponse::describe() const {
   return text + hint_text(leader_hint) + ")";
 }
 
+AllocateProducerIdsResponse AllocateProducerIdsResponse::not_controller(
+    std::optional<sim::NodeId> leader_hint) {
+  AllocateProducerIdsResponse response;
+  response.error = ErrorCode::kNotController;
+  response.leader_hint = leader_hint;
+  return response;
+}
+
+std::uint64_t AllocateProducerIdsRequest::digest() const {
+  return Digest(kind()).add(broker_id).add(broker_epoch).value();
+}
+
+std::uint64_t AllocateProducerIdsResponse::digest() const {
+  return Digest(kind())
+      .add(error)
+      .add(static_cast<std::uint64_t>(producer_id_start))
+      .add(static_cast<std::uint64_t>(static_cast<std::int64_t>(producer_id_len)))
+      .add(leader_hint)
+      .value();
+}
+
 }  // namespace samsa::cluster::controller

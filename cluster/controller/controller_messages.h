@@ -93,4 +93,23 @@ struct CreateTopicsResponse final : sim::Message {
   std::string describe() const override;
 };
 
+// KIP-730: a broker asks the active controller for a block of producer ids, so that ids
+// are unique across the cluster and across broker restarts.
+struct AllocateProducerIdsRequest final : sim::Message {
+  BrokerId broker_id;
+  BrokerEpoch broker_epoch{-1};
+  std::string_view kind() const override { return "AllocateProducerIds"; }
+  std::uint64_t digest() const override;
+};
+
+struct AllocateProducerIdsResponse final : sim::Message {
+  ErrorCode error = ErrorCode::kNone;  // STALE_BROKER_EPOCH, NOT_CONTROLLER
+  std::int64_t producer_id_start = -1;
+  std::int32_t producer_id_len = 0;
+  std::optional<sim::NodeId> leader_hint;  // with NOT_CONTROLLER
+  static AllocateProducerIdsResponse not_controller(std::optional<sim::NodeId> leader_hint);
+  std::string_view kind() const override { return "AllocateProducerIdsResponse"; }
+  std::uint64_t digest() const override;
+};
+
 }  // namespace samsa::cluster::controller

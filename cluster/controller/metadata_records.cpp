@@ -16,6 +16,7 @@ enum class RecordType : std::uint8_t {
   kTopic = 3,
   kPartition = 4,
   kPartitionChange = 5,
+  kProducerIds = 6,
 };
 constexpr std::uint8_t kRecordVersion = 0;
 
@@ -219,6 +220,13 @@ MetadataRecord read_fields(RecordType type, Reader& in) {
       r.leader = read_optional(in, &Reader::q<BrokerId>);
       return r;
     }
+    case RecordType::kProducerIds: {
+      ProducerIdsRecord r;
+      r.broker_id = in.q<BrokerId>();
+      r.broker_epoch = in.q<BrokerEpoch>();
+      r.next_producer_id = in.i64();
+      return r;
+    }
   }
   SAMSA_ASSERT(false, "read_fields: a type the caller did not check");
   return TopicRecord{};
@@ -286,6 +294,10 @@ bool is_well_formed(const MetadataRecord& record) {
                           return tp_ok(r.tp) && (!r.isr || ids_ok(*r.isr)) &&
                                  (!r.leader || *r.leader >= kNoLeader);
                         },
+                        [](const ProducerIdsRecord& r) {
+                          return r.broker_id >= BrokerId(0) && r.broker_epoch >= BrokerEpoch(0) &&
+                                 r.next_producer_id > 0;
+                        },
                     },
                     record);
 }
@@ -334,6 +346,13 @@ Bytes encode_record(const MetadataRecord& record) {
                           if (r.leader) w.q(*r.leader);
                           return w.take();
                         },
+                        [](const ProducerIdsRecord& r) {
+                          return Writer(RecordType::kProducerIds)
+                              .q(r.broker_id)
+                              .q(r.broker_epoch)
+                              .i64(r.next_producer_id)
+                              .take();
+                        },
                     },
                     record);
 }
@@ -342,7 +361,7 @@ sim::Result<MetadataRecord, RecordDecodeError> decode_record(std::span<const std
   if (bytes.size() < 2) return sim::Err(RecordDecodeError::kTruncated);
   const std::uint8_t type = bytes[0];
   if (type < static_cast<std::uint8_t>(RecordType::kRegisterBroker) ||
-      type > static_cast<std::uint8_t>(RecordType::kPartitionChange)) {
+      type > static_cast<std::uint8_t>(RecordType::kProducerIds)) {
     return sim::Err(RecordDecodeError::kUnknownType);
   }
   if (bytes[1] != kRecordVersion) return sim::Err(RecordDecodeError::kUnsupportedVersion);
@@ -381,6 +400,10 @@ std::string describe(const MetadataRecord& record) {
             return fmt::format("PartitionChange({}{}{})", to_string(r.tp),
                                r.isr ? fmt::format(" isr={}", join_ids(*r.isr)) : std::string(),
                                r.leader ? fmt::format(" leader={}", *r.leader) : std::string());
+          },
+          [](const ProducerIdsRecord& r) {
+            return fmt::format("ProducerIds(broker={} epoch={} next_producer_id={})", r.broker_id,
+                               r.broker_epoch, r.next_producer_id);
           },
       },
       record);

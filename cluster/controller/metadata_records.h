@@ -71,8 +71,17 @@ struct PartitionChangeRecord {
   bool operator==(const PartitionChangeRecord&) const = default;
 };
 
+// KIP-730: the active controller handed producer ids [next_producer_id - block, next) to a
+// broker; replay moves the image's next_producer_id to next_producer_id.
+struct ProducerIdsRecord {
+  BrokerId broker_id;
+  BrokerEpoch broker_epoch;
+  std::int64_t next_producer_id = 0;
+  bool operator==(const ProducerIdsRecord&) const = default;
+};
 using MetadataRecord = std::variant<RegisterBrokerRecord, BrokerRegistrationChangeRecord,
-                                    TopicRecord, PartitionRecord, PartitionChangeRecord>;
+                                    TopicRecord, PartitionRecord, PartitionChangeRecord,
+                                    ProducerIdsRecord>;
 
 enum class RecordDecodeError {
   kTruncated,           // the input ends inside the record

@@ -87,6 +87,12 @@ MetadataDelta replay(const MetadataImage& image, const MetadataRecord& record,
           [&](const PartitionChangeRecord& r) {
             delta.partitions.push_back(partition_after(image, r));
           },
+          [&](const ProducerIdsRecord& r) {
+            SAMSA_ASSERT(r.next_producer_id > image.next_producer_id(),
+                         fmt::format("{}: producer ids move backwards from {}",
+                                     describe(MetadataRecord(r)), image.next_producer_id()));
+            delta.next_producer_id = r.next_producer_id;
+          },
       },
       record);
   return delta;
@@ -127,6 +133,9 @@ std::vector<MetadataRecord> snapshot_records(const MetadataImage& image) {
   }
   SAMSA_ASSERT(partitions == image.partitions().size(),
                "snapshot_records: a partition whose topic has no entry");
+  if (image.next_producer_id() > 0) {  // KIP-730: ids handed out survive the snapshot
+    records.emplace_back(ProducerIdsRecord{BrokerId(0), BrokerEpoch(0), image.next_producer_id()});
+  }
   return records;
 }
 
@@ -144,6 +153,7 @@ MetadataDelta snapshot_delta(const std::vector<MetadataRecord>& records, std::in
     b.registration_offset = version - 1;
     delta.brokers.push_back(b);
   }
+  if (scratch.next_producer_id() > 0) delta.next_producer_id = scratch.next_producer_id();
   return delta;
 }
 

@@ -34,7 +34,8 @@ void replay_into(MetadataImage& image, const MetadataRecord& record, std::int64_
 // deterministic order: RegisterBrokerRecords by broker epoch, then the
 // BrokerRegistrationChangeRecords of brokers not in the registration's default state
 // (fenced, not shutting down) by broker id, then each topic by name followed by its
-// PartitionRecords by partition index.
+// PartitionRecords by partition index, then a ProducerIdsRecord (broker 0, epoch 0) when
+// any producer id was handed out (KIP-730).
 std::vector<MetadataRecord> snapshot_records(const MetadataImage& image);
 
 // The delta that installs a snapshot covering the metadata log up to offset version - 1:

@@ -38,6 +38,7 @@ void MetadataStateMachine::merge(const MetadataDelta& delta) {
   for (const PartitionState& p : delta.partitions) pending_partitions_.insert_or_assign(p.tp, p);
   for (const BrokerRegistration& b : delta.brokers) pending_brokers_.insert_or_assign(b.id, b);
   for (const TopicState& t : delta.topics) pending_topics_.insert_or_assign(t.name, t);
+  if (delta.next_producer_id) pending_next_producer_id_ = delta.next_producer_id;
   pending_version_ = delta.version;
 }
 
@@ -54,7 +55,9 @@ void MetadataStateMachine::publish_pending() {
   for (auto& entry : pending_topics_) merged.topics.push_back(std::move(entry.second));
   pending_partitions_.clear();
   pending_brokers_.clear();
+  merged.next_producer_id = pending_next_producer_id_;
   pending_topics_.clear();
+  pending_next_producer_id_.reset();
   publish_(merged);
   SAMSA_ASSERT(image_.version() == merged.version, "the publisher applies every delta");
   published_end_offset_ = Offset(merged.version);

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "cluster/metadata/metadata.h"
@@ -62,6 +63,7 @@ class MetadataStateMachine final : public raft::StateMachine {
   std::map<TopicPartition, PartitionState> pending_partitions_;
   std::map<BrokerId, BrokerRegistration> pending_brokers_;
   std::map<std::string, TopicState> pending_topics_;
+  std::optional<std::int64_t> pending_next_producer_id_;  // KIP-730
   std::int64_t pending_version_ = 0;
   Offset published_end_offset_{0};
   std::function<void(std::optional<sim::NodeId>, LeaderEpoch)> leader_listener_;

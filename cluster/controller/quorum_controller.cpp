@@ -120,6 +120,10 @@ void QuorumController::handle(const sim::Envelope& request) {
     auto result = logic_->create_topics(*create, env_.rng());
     reply_after_commit(std::move(result.records), request,
                        std::make_shared<CreateTopicsResponse>(std::move(result.response)));
+  } else if (const auto* ids = dynamic_cast<const AllocateProducerIdsRequest*>(&message)) {
+    auto result = logic_->allocate_producer_ids(*ids);
+    reply_after_commit(std::move(result.records), request,
+                       std::make_shared<AllocateProducerIdsResponse>(std::move(result.response)));
   } else {
     SAMSA_LOG_DEBUG("controller ignores a {} request", message.kind());
   }
@@ -178,6 +182,10 @@ sim::MessagePtr QuorumController::not_controller(const sim::Message& request) co
   if (const auto* create = dynamic_cast<const CreateTopicsRequest*>(&request)) {
     return std::make_shared<CreateTopicsResponse>(
         CreateTopicsResponse::not_controller(*create, leader_hint()));
+  }
+  if (dynamic_cast<const AllocateProducerIdsRequest*>(&request) != nullptr) {
+    return std::make_shared<AllocateProducerIdsResponse>(
+        AllocateProducerIdsResponse::not_controller(leader_hint()));
   }
   auto r = std::make_shared<AlterPartitionResponse>();
   r->error = ErrorCode::kNotController;

@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/broker/producer_state.h"
+#include "cluster/log/producer_state.h"
 #include "cluster/log/checkpoint_file.h"
 #include "cluster/log/leader_epoch_cache.h"
 #include "cluster/log/log_config.h"

@@ -47,6 +47,11 @@ bool MetadataImage::apply(const MetadataDelta& delta) {
     brokers_[b.id] = b;
     last_broker_epoch_ = std::max(last_broker_epoch_, b.epoch);
   }
+  if (delta.next_producer_id) {
+    SAMSA_ASSERT(*delta.next_producer_id >= next_producer_id_,
+                 fmt::format("metadata version {} moves next_producer_id backwards", delta.version));
+    next_producer_id_ = *delta.next_producer_id;
+  }
   return true;
 }
 

@@ -83,6 +83,8 @@ struct MetadataDelta {
   std::vector<PartitionState> partitions;
   std::vector<BrokerRegistration> brokers;
   std::vector<TopicState> topics{};
+  // KIP-730: the first producer id not yet handed out, when this version moved it.
+  std::optional<std::int64_t> next_producer_id{};
 };
 
 class MetadataImage {
@@ -98,6 +100,8 @@ class MetadataImage {
   const std::map<std::string, TopicState>& topics() const { return topics_; }
   // The largest broker epoch ever registered: a new registration takes a larger one.
   BrokerEpoch last_broker_epoch() const { return last_broker_epoch_; }
+  // KIP-730: producer ids below this were handed out in blocks; the next block starts here.
+  std::int64_t next_producer_id() const { return next_producer_id_; }
   // KIP-841: registered, unfenced and not in controlled shutdown — may lead and join ISRs.
   bool is_eligible(BrokerId id) const;
   // The first violated invariant (numbered in the header comment), or nullopt.
@@ -110,6 +114,7 @@ class MetadataImage {
 
   std::int64_t version_ = 0;
   BrokerEpoch last_broker_epoch_{0};
+  std::int64_t next_producer_id_ = 0;
   std::map<TopicPartition, PartitionState> partitions_;
   std::map<BrokerId, BrokerRegistration> brokers_;
   std::map<std::string, TopicState> topics_;

@@ -1,9 +1,10 @@
 // RaftConfig: the settings of one replica of the Raft metadata quorum (KIP-595), named
 // after KRaft's controller.quorum.* configs. The controller node and the broker's metadata
 // follower build one per process incarnation and hand it to RaftReplica (raft_replica.h).
-// Invariants the replica checks at construction: 1. the voter set is non-empty and has no
-// duplicate; 2. every timeout is positive; 3. fetch_max_wait_ms < request_timeout_ms + the
-// wait, so a long-polling Fetch never outlives its own call.
+// Invariants the replica checks at construction: 1. the voter set is non-empty and names
+// no node twice; 2. every timeout is positive (fetch_max_wait_ms and the backoff may be 0).
+// A Fetch call waits fetch_max_wait_ms + request_timeout_ms, so a long poll never outlives
+// its own call.
 #pragma once
 
 #include <cstdint>

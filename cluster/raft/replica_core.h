@@ -143,7 +143,8 @@ class ReplicaCore : public std::enable_shared_from_this<ReplicaCore> {
   void truncate_on_divergence(const EpochEndOffset& diverging);
   bool append_fetched(const sim::Bytes& records);
   bool fetch_snapshot(std::uint64_t generation, sim::NodeId from, SnapshotId id);
-  void install_snapshot(const Snapshot& snapshot, std::span<const std::uint8_t> file);
+  void install_snapshot(std::uint64_t generation, const Snapshot& snapshot,
+                        std::span<const std::uint8_t> file);
 
   // --- replica_apply.cpp ---------------------------------------------------------------
   void run_applier();

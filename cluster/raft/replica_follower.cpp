@@ -204,18 +204,20 @@ bool ReplicaCore::fetch_snapshot(std::uint64_t generation, sim::NodeId from, Sna
                    id.end_offset, id.epoch, from);
     return false;
   }
-  install_snapshot(*snapshot, response->bytes);
+  install_snapshot(generation, *snapshot, response->bytes);
   return true;
 }
 
 // KIP-630: the snapshot becomes durable, the log restarts empty at its end, and the state
 // machine takes its state. Serialized with the applier by machine_mutex_.
-void ReplicaCore::install_snapshot(const Snapshot& snapshot, std::span<const std::uint8_t> file) {
+void ReplicaCore::install_snapshot(std::uint64_t generation, const Snapshot& snapshot,
+                                   std::span<const std::uint8_t> file) {
   const sim::MutexLock machine_lock(machine_mutex_);
   const Offset end = snapshot.id.end_offset;
   {
     const sim::MutexLock lock(mutex_);
-    if (end < applied_end_) return;  // older than what we applied
+    // Only for the follower that asked (a leader's log is never reset), and only forward.
+    if (generation_ != generation || end < applied_end_) return;
     SAMSA_ASSERT(high_watermark_ <= end, "a snapshot from the leader never moves the HW back");
     if (auto written = snapshots_.write_file(snapshot.id, file); !written.ok()) {
       SAMSA_LOG_ERROR("raft {}: cannot write snapshot ({}, {}): {}", env_.name(), end,

@@ -1,4 +1,4 @@
-#include "cluster/broker/producer_state.h"
+#include "cluster/log/producer_state.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

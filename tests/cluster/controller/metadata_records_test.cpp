@@ -88,7 +88,7 @@ TEST(MetadataRecords, AnEmptyOrOneByteInputIsTruncated) {
 }
 
 TEST(MetadataRecords, AnUnknownTypeByteIsAnError) {
-  for (std::uint8_t type : {0, 6, 255}) {
+  for (std::uint8_t type : {0, 7, 255}) {
     EXPECT_EQ(decode_error(header(type)), RecordDecodeError::kUnknownType) << int{type};
   }
 }

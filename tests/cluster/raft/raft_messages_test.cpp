@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "cluster/log/record_batch.h"
+
 #include <functional>
 #include <vector>
 
@@ -65,6 +67,20 @@ TEST(RaftMessages, EveryFieldOfEveryMessageIsInItsDigest) {
 
 TEST(RaftMessages, BeginAndEndQuorumEpochResponsesDigestDifferently) {
   EXPECT_NE(BeginQuorumEpochResponse{}.digest(), EndQuorumEpochResponse{}.digest());
+}
+
+// The leader-change record travels as a control batch (attributes bit 5, as Kafka's), which
+// the CRC covers and the applier skips.
+TEST(RaftMessages, AControlBatchCarriesAttributeBitFiveAndStaysValid) {
+  const RecordInput record{5, Bytes{'k'}, Bytes{'v'}};
+  const Bytes control = encode_control_batch(std::span(&record, 1));
+  const auto parsed = BatchView::parse(control);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE(parsed.value().is_control());
+  EXPECT_EQ(parsed.value().records().size(), 1u);
+  const Bytes plain = encode_batch(std::span(&record, 1));
+  ASSERT_TRUE(BatchView::parse(plain).ok());
+  EXPECT_FALSE(BatchView::parse(plain).value().is_control());
 }
 
 }  // namespace

@@ -146,8 +146,14 @@ TEST(RaftFetch, TheLeaderAnswersTheEndOfTheFollowersLastEpochWhenItsLogDiverges)
   const std::size_t first = *rig.ready_leader();
   const LeaderEpoch first_epoch = rig.replica(first)->epoch();
   rig.crash(first);
+  const std::size_t committed_before = rig.committed().size();
   ASSERT_TRUE(rig.run_until(
-      [&] { return rig.ready_leader() && rig.committed().back().epoch > first_epoch; }, 20s));
+      [&] {
+        return rig.committed().size() >= committed_before + 10 &&
+               rig.committed().back().epoch > first_epoch;
+      },
+      20s));
+  rig.set_writes(false);
   const std::size_t leader = *rig.ready_leader();
   const LeaderEpoch epoch = rig.replica(leader)->epoch();
   const auto log = rig.read_log(leader);
@@ -161,6 +167,7 @@ TEST(RaftFetch, TheLeaderAnswersTheEndOfTheFollowersLastEpochWhenItsLogDiverges)
     }
   }
   ASSERT_GT(first_epoch_end, Offset(0));
+  ASSERT_LT(first_epoch_end + 3, rig.replica(leader)->log_end_offset());  // inside its log
   // A log that claims the first epoch went on past that point diverged there.
   const auto diverged = fetch(rig, leader, epoch, first_epoch_end + 3, first_epoch);
   ASSERT_TRUE(diverged.has_value());

@@ -78,14 +78,17 @@ class RecordingMachine final : public StateMachine {
     ++restores_;
   }
   void on_leader_change(std::optional<sim::NodeId> leader, LeaderEpoch epoch) override {
-    leader_changes_.emplace_back(leader, epoch);
+    leader_changes_.push_back({leader, epoch, applied_.size()});
   }
 
   const std::vector<Applied>& applied() const { return applied_; }
   int restores() const { return restores_; }
-  const std::vector<std::pair<std::optional<sim::NodeId>, LeaderEpoch>>& leader_changes() const {
-    return leader_changes_;
-  }
+  struct LeaderChange {
+    std::optional<sim::NodeId> leader;
+    LeaderEpoch epoch;
+    std::size_t applied_before;  // how many records had been applied when it was called
+  };
+  const std::vector<LeaderChange>& leader_changes() const { return leader_changes_; }
   std::optional<std::string> value_at(Offset offset) const {
     const auto it = std::lower_bound(applied_.begin(), applied_.end(), offset,
                                      [](const Applied& a, Offset o) { return a.offset < o; });
@@ -98,7 +101,7 @@ class RecordingMachine final : public StateMachine {
   std::vector<Applied> applied_;
   Offset restored_end_{0};
   int restores_ = 0;
-  std::vector<std::pair<std::optional<sim::NodeId>, LeaderEpoch>> leader_changes_;
+  std::vector<LeaderChange> leader_changes_;
 };
 
 struct RigOptions {

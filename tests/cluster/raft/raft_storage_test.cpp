@@ -15,9 +15,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class StorageTest : public ::testing::Test {
+class RaftStorage : public ::testing::Test {
  protected:
-  StorageTest()
+  RaftStorage()
       : sim_(sim::SimulationConfig{.seed = 3, .network = {}, .disk = {}, .buggify = {}, .trace_path = {}}),
         node_(sim_.add_node("n")) {
     sim_.start(node_, [] {});
@@ -44,7 +44,7 @@ class StorageTest : public ::testing::Test {
   sim::NodeId node_;
 };
 
-TEST_F(StorageTest, QuorumStateStartsAtEpochZeroAndRoundTripsThroughAPowerLoss) {
+TEST_F(RaftStorage, QuorumStateStartsAtEpochZeroAndRoundTripsThroughAPowerLoss) {
   on_node([](sim::Disk& d) {
     QuorumStateFile file(d, "meta");
     EXPECT_EQ(file.read().value(), ElectionState{});
@@ -58,7 +58,7 @@ TEST_F(StorageTest, QuorumStateStartsAtEpochZeroAndRoundTripsThroughAPowerLoss) 
   });
 }
 
-TEST_F(StorageTest, AMalformedQuorumStateIsAnErrorNotADefault) {
+TEST_F(RaftStorage, AMalformedQuorumStateIsAnErrorNotADefault) {
   on_node([](sim::Disk& d) {
     ASSERT_TRUE(d.create("meta/quorum-state").ok());
     const std::string text = "0\n1\n-5 1 1\n";
@@ -71,7 +71,7 @@ TEST_F(StorageTest, AMalformedQuorumStateIsAnErrorNotADefault) {
   });
 }
 
-TEST_F(StorageTest, ASnapshotRoundTripsAndAnyFlippedByteIsDetected) {
+TEST_F(RaftStorage, ASnapshotRoundTripsAndAnyFlippedByteIsDetected) {
   const Snapshot snapshot{SnapshotId{Offset(42), LeaderEpoch(3)}, sim::Bytes{1, 2, 3, 4, 5}};
   const sim::Bytes file = SnapshotStore::encode(snapshot);
   const auto decoded = SnapshotStore::decode(file, snapshot.id);
@@ -87,7 +87,7 @@ TEST_F(StorageTest, ASnapshotRoundTripsAndAnyFlippedByteIsDetected) {
   EXPECT_FALSE(SnapshotStore::decode(std::span(file).first(file.size() - 1), std::nullopt));
 }
 
-TEST_F(StorageTest, TheNewestValidSnapshotIsLoadedAndATornNewerOneIsSkipped) {
+TEST_F(RaftStorage, TheNewestValidSnapshotIsLoadedAndATornNewerOneIsSkipped) {
   const Snapshot older{SnapshotId{Offset(10), LeaderEpoch(1)}, sim::Bytes{7}};
   const Snapshot newer{SnapshotId{Offset(20), LeaderEpoch(2)}, sim::Bytes{8, 9}};
   on_node([&](sim::Disk& d) {
@@ -110,7 +110,7 @@ TEST_F(StorageTest, TheNewestValidSnapshotIsLoadedAndATornNewerOneIsSkipped) {
   });
 }
 
-TEST_F(StorageTest, ASnapshotWriteIsAllOrNothingAcrossAPowerLoss) {
+TEST_F(RaftStorage, ASnapshotWriteIsAllOrNothingAcrossAPowerLoss) {
   const Snapshot snapshot{SnapshotId{Offset(30), LeaderEpoch(2)}, sim::Bytes(4096, 0xab)};
   bool written = false;
   // A power loss while the write is in flight leaves no snapshot or a whole one.
