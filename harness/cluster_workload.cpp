@@ -17,16 +17,6 @@ using namespace std::chrono_literals;
 constexpr int kPartitions = 3;
 constexpr std::uint64_t kMaxEvents = 200'000'000;
 
-ClusterSpec workload_spec() {
-  ClusterSpec spec;
-  spec.broker.replication.replica_lag_time_max_ms = 1000;
-  spec.broker.replication.min_insync_replicas = 2;
-  spec.broker.request_timeout_ms = 2000;
-  spec.broker.broker_heartbeat_interval_ms = 500;
-  spec.controller.controller.broker_session_timeout_ms = 3000;
-  return spec;
-}
-
 // acks=all produces, one at a time, to each partition's leader in turn.
 void produce_loop(KRaftCluster& cluster, std::int64_t& acknowledged) {
   sim::Kernel& kernel = cluster.sim().kernel();
@@ -83,7 +73,7 @@ ClusterWorkloadResult run_cluster_workload(const ClusterWorkloadOptions& options
   ClusterWorkloadResult result;
   result.seed = options.seed;
   {
-    KRaftCluster cluster(sim, workload_spec());
+    KRaftCluster cluster(sim, fast_failover_spec());
     sim.kernel().spawn(sim.harness(), "workload", [&] {
       // Until the brokers have registered, creation fails with INVALID_REPLICATION_FACTOR.
       for (int attempt = 0; attempt < 100; ++attempt) {

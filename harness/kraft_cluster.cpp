@@ -9,6 +9,18 @@ namespace samsa::harness {
 
 using cluster::BrokerId;
 
+ClusterSpec fast_failover_spec(int controllers, int brokers) {
+  ClusterSpec spec;
+  spec.controllers = controllers;
+  spec.brokers = brokers;
+  spec.broker.replication.replica_lag_time_max_ms = 1000;
+  spec.broker.replication.min_insync_replicas = 2;
+  spec.broker.request_timeout_ms = 2000;
+  spec.broker.broker_heartbeat_interval_ms = 500;
+  spec.controller.controller.broker_session_timeout_ms = 3000;
+  return spec;
+}
+
 KRaftCluster::KRaftCluster(sim::Simulation& sim, ClusterSpec spec)
     : sim_(sim), spec_(std::move(spec)) {
   SAMSA_ASSERT(spec_.controllers >= 1 && spec_.brokers >= 1, "a cluster needs both roles");

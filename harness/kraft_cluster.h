@@ -34,6 +34,11 @@ struct ClusterSpec {
   cluster::controller::ControllerNodeConfig controller;
 };
 
+// A spec with short timeouts (lag 1 s, heartbeats every 500 ms, sessions of 3 s,
+// min.insync.replicas 2), so failovers complete within a few simulated seconds: for
+// tests and fixed workloads.
+ClusterSpec fast_failover_spec(int controllers = 3, int brokers = 3);
+
 class KRaftCluster {
  public:
   // Adds the nodes to `sim` and starts every process.

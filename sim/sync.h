@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -87,6 +88,23 @@ class Event {
  private:
   bool set_ = false;
   WaitList waiters_;
+};
+
+// Wakes every fiber waiting for "something moved" (a broker's acks=all waiters and long
+// polls, a Raft leader's long-polling fetches): a waiter takes current(), re-checks its
+// condition, then waits on that event; notify() fires it and starts a fresh one. The
+// event is shared, so a waiter unwound by a crash never touches a destroyed signal.
+class ChangeSignal {
+ public:
+  std::shared_ptr<Event> current() const { return event_; }
+  void notify() {
+    std::shared_ptr<Event> fired = std::move(event_);
+    event_ = std::make_shared<Event>();
+    fired->set();
+  }
+
+ private:
+  std::shared_ptr<Event> event_ = std::make_shared<Event>();
 };
 
 // A value that arrives once. Share it (e.g. through a shared_ptr) between the fiber

@@ -38,22 +38,6 @@ class PartitionLog;
 
 enum class ReplicaRole : std::uint8_t { kNone, kLeader, kFollower };
 
-// Wakes every fiber waiting for "something moved" on this broker: acks=all waiters (the
-// delay queue) and long-polling fetches. A waiter takes current(), re-checks its
-// condition, then waits on that event; notify() sets it and starts a fresh one.
-class ChangeSignal {
- public:
-  std::shared_ptr<sim::Event> current() const { return event_; }
-  void notify() {
-    std::shared_ptr<sim::Event> fired = std::move(event_);
-    event_ = std::make_shared<sim::Event>();
-    fired->set();
-  }
-
- private:
-  std::shared_ptr<sim::Event> event_ = std::make_shared<sim::Event>();
-};
-
 // What every partition of a broker shares.
 struct BrokerContext {
   sim::NodeEnv& env;
@@ -61,7 +45,7 @@ struct BrokerContext {
   const BrokerConfig& config;
   const MetadataImage& image;
   ControllerChannel& controller;  // AlterPartition goes to the active controller
-  ChangeSignal changed;
+  sim::ChangeSignal changed;
 };
 
 struct AppendOutcome {

@@ -4,41 +4,13 @@
 
 #include <string_view>
 
-#include "sim/random.h"
+#include "cluster/message_digest.h"
 
 namespace samsa::cluster::raft {
 
 namespace {
 
-// Folds fields into a digest in the order given (the fold cluster/broker/messages.cpp uses).
-class Digest {
- public:
-  explicit Digest(std::string_view kind) : h_(sim::fnv1a64(kind)) {}
-  Digest& add(std::uint64_t v) {
-    h_ = sim::mix64(h_ ^ v) + 0x9e3779b97f4a7c15ULL;
-    return *this;
-  }
-  template <class Tag, class Rep>
-  Digest& add(Quantity<Tag, Rep> q) {
-    return add(static_cast<std::uint64_t>(q.value()));
-  }
-  Digest& add(sim::NodeId node) { return add(std::uint64_t{node.value()}); }
-  Digest& add(const std::optional<sim::NodeId>& node) {
-    return node ? add(std::uint64_t{1}).add(*node) : add(std::uint64_t{0});
-  }
-  Digest& add(bool b) { return add(std::uint64_t{b ? 1u : 0u}); }
-  Digest& add(ErrorCode e) { return add(static_cast<std::uint64_t>(static_cast<std::int16_t>(e))); }
-  Digest& add(const sim::Bytes& bytes) {
-    add(bytes.size());
-    return add(sim::fnv1a64(
-        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
-  }
-  Digest& add(const SnapshotId& id) { return add(id.end_offset).add(id.epoch); }
-  std::uint64_t value() const { return h_; }
-
- private:
-  std::uint64_t h_;
-};
+Digest& add(Digest& d, const SnapshotId& id) { return d.add(id.end_offset).add(id.epoch); }
 
 std::string node_text(const std::optional<sim::NodeId>& node) {
   return node ? fmt::format("{}", *node) : std::string("none");
@@ -108,7 +80,7 @@ std::uint64_t RaftFetchResponse::digest() const {
   d.add(diverging_epoch.has_value());
   if (diverging_epoch) d.add(diverging_epoch->epoch).add(diverging_epoch->end_offset);
   d.add(snapshot_id.has_value());
-  if (snapshot_id) d.add(*snapshot_id);
+  if (snapshot_id) add(d, *snapshot_id);
   return d.value();
 }
 std::string RaftFetchResponse::describe() const {
@@ -125,7 +97,9 @@ std::string RaftFetchResponse::describe() const {
 }
 
 std::uint64_t FetchSnapshotRequest::digest() const {
-  return Digest(kind()).add(replica).add(current_leader_epoch).add(snapshot_id).value();
+  Digest d(kind());
+  d.add(replica).add(current_leader_epoch);
+  return add(d, snapshot_id).value();
 }
 std::string FetchSnapshotRequest::describe() const {
   return fmt::format("FetchSnapshot(replica={} epoch={} snapshot=({}, {}))", replica,
@@ -133,8 +107,9 @@ std::string FetchSnapshotRequest::describe() const {
 }
 
 std::uint64_t FetchSnapshotResponse::digest() const {
-  return Digest(kind()).add(error).add(leader_epoch).add(leader).add(snapshot_id).add(bytes)
-      .value();
+  Digest d(kind());
+  d.add(error).add(leader_epoch).add(leader);
+  return add(d, snapshot_id).add(bytes).value();
 }
 std::string FetchSnapshotResponse::describe() const {
   return fmt::format("FetchSnapshotResponse(error={} epoch={} leader={} snapshot=({}, {}) bytes={})",

@@ -34,21 +34,6 @@
 
 namespace samsa::cluster::raft {
 
-// Wakes every fiber waiting for "something moved": a waiter takes current(), re-checks
-// its condition, then waits on that event; notify() fires it and starts a fresh one.
-class ChangeSignal {
- public:
-  std::shared_ptr<sim::Event> current() const { return event_; }
-  void notify() {
-    std::shared_ptr<sim::Event> fired = std::move(event_);
-    event_ = std::make_shared<sim::Event>();
-    fired->set();
-  }
-
- private:
-  std::shared_ptr<sim::Event> event_ = std::make_shared<sim::Event>();
-};
-
 class ReplicaCore : public std::enable_shared_from_this<ReplicaCore> {
  public:
   static constexpr std::size_t kMaxInFlightRequests = 256;
@@ -191,7 +176,7 @@ class ReplicaCore : public std::enable_shared_from_this<ReplicaCore> {
   std::int64_t records_since_snapshot_ = 0;
   std::optional<std::pair<std::optional<sim::NodeId>, LeaderEpoch>> notified_leader_;
 
-  ChangeSignal changed_;
+  sim::ChangeSignal changed_;
   sim::Mutex mutex_;
   sim::Mutex machine_mutex_;
   std::size_t in_flight_requests_ = 0;

@@ -40,14 +40,7 @@ class Fixture {
 
   static ClusterSpec make_spec(int controllers, int brokers,
                                const std::function<void(ClusterSpec&)>& tweak) {
-    ClusterSpec spec;
-    spec.controllers = controllers;
-    spec.brokers = brokers;
-    spec.broker.replication.replica_lag_time_max_ms = 1000;
-    spec.broker.replication.min_insync_replicas = 2;
-    spec.broker.request_timeout_ms = 2000;
-    spec.broker.broker_heartbeat_interval_ms = 500;
-    spec.controller.controller.broker_session_timeout_ms = 3000;
+    ClusterSpec spec = fast_failover_spec(controllers, brokers);
     if (tweak) tweak(spec);
     return spec;
   }
