@@ -21,6 +21,16 @@ ClusterSpec fast_failover_spec(int controllers, int brokers) {
   return spec;
 }
 
+bool run_until(sim::Simulation& sim, const std::function<bool()>& done, sim::Duration limit,
+               sim::Duration step) {
+  const sim::SimTime end = sim.now() + limit;
+  while (sim.now() < end) {
+    if (done()) return true;
+    if (sim.run_for(step) == sim::RunOutcome::kFailed) return false;
+  }
+  return done();
+}
+
 KRaftCluster::KRaftCluster(sim::Simulation& sim, ClusterSpec spec)
     : sim_(sim), spec_(std::move(spec)) {
   SAMSA_ASSERT(spec_.controllers >= 1 && spec_.brokers >= 1, "a cluster needs both roles");

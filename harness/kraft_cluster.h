@@ -39,6 +39,11 @@ struct ClusterSpec {
 // tests and fixed workloads.
 ClusterSpec fast_failover_spec(int controllers = 3, int brokers = 3);
 
+// Runs `sim` in steps of `step` until `done()` holds or `limit` of simulated time passed.
+// Returns whether it held; stops early (false) when the run failed (sim.kernel().failure()).
+bool run_until(sim::Simulation& sim, const std::function<bool()>& done, sim::Duration limit,
+               sim::Duration step = std::chrono::milliseconds(10));
+
 class KRaftCluster {
  public:
   // Adds the nodes to `sim` and starts every process.

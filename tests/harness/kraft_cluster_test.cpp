@@ -48,14 +48,9 @@ class Fixture {
   // Runs until `done()` holds, in steps of 10 ms, for at most `limit` of simulated time.
   // Returns whether it held; a broken invariant fails the test.
   bool run_until(const std::function<bool()>& done, sim::Duration limit) {
-    const sim::SimTime end = sim_.now() + limit;
-    while (sim_.now() < end) {
-      if (done()) return true;
-      const sim::RunOutcome outcome = sim_.run_for(10ms);
-      EXPECT_NE(outcome, sim::RunOutcome::kFailed) << sim_.kernel().failure();
-      if (outcome == sim::RunOutcome::kFailed) return false;
-    }
-    return done();
+    const bool held = harness::run_until(sim_, done, limit);
+    EXPECT_EQ(sim_.kernel().failure(), "") << "the run failed";
+    return held;
   }
 
   template <class Pending>

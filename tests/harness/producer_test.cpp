@@ -45,18 +45,8 @@ class Fixture {
   explicit Fixture(std::uint64_t seed = 1)
       : sim_(sim::SimulationConfig{
             .seed = seed, .network = {}, .disk = {}, .buggify = {}, .trace_path = {}}),
-        cluster_(sim_, make_spec()) {
+        cluster_(sim_, fast_failover_spec()) {
     if (const char* level = std::getenv("SAMSA_TEST_LOG")) sim::set_log_level(std::string(level));
-  }
-
-  static ClusterSpec make_spec() {
-    ClusterSpec spec;
-    spec.broker.replication.replica_lag_time_max_ms = 1000;
-    spec.broker.replication.min_insync_replicas = 2;
-    spec.broker.request_timeout_ms = 2000;
-    spec.broker.broker_heartbeat_interval_ms = 500;
-    spec.controller.controller.broker_session_timeout_ms = 3000;
-    return spec;
   }
 
   static ProducerConfig test_config() {
@@ -69,14 +59,9 @@ class Fixture {
   }
 
   bool run_until(const std::function<bool()>& done, sim::Duration limit) {
-    const sim::SimTime end = sim_.now() + limit;
-    while (sim_.now() < end) {
-      if (done()) return true;
-      const sim::RunOutcome outcome = sim_.run_for(10ms);
-      EXPECT_NE(outcome, sim::RunOutcome::kFailed) << sim_.kernel().failure();
-      if (outcome == sim::RunOutcome::kFailed) return false;
-    }
-    return done();
+    const bool held = harness::run_until(sim_, done, limit);
+    EXPECT_EQ(sim_.kernel().failure(), "") << "the run failed";
+    return held;
   }
 
   bool all_brokers_unfenced() {
