@@ -62,7 +62,7 @@ TEST(ControllerMessages, CreateTopicsDigestsEveryField) {
   request.topics.push_back(CreatableTopic{"a", 3, 2, false});
   expect_every_field_digested<CreateTopicsRequest>(
       request,
-      {[](auto& m) { m.topics[0].name = "b"; }, [](auto& m) { m.topics[0].num_partitions = 4; },
+      {[](auto& m) { m.topics[0].name.back() = 'b'; }, [](auto& m) { m.topics[0].num_partitions = 4; },
        [](auto& m) { m.topics[0].replication_factor = 3; },
        [](auto& m) { m.topics[0].unclean_leader_election_enable = true; },
        [](auto& m) { m.topics.push_back(m.topics[0]); }});
@@ -70,7 +70,7 @@ TEST(ControllerMessages, CreateTopicsDigestsEveryField) {
   response.topics.push_back(CreatableTopicResult{"a", ErrorCode::kNone});
   expect_every_field_digested<CreateTopicsResponse>(
       response,
-      {[](auto& m) { m.topics[0].name = "b"; },
+      {[](auto& m) { m.topics[0].name.back() = 'b'; },
        [](auto& m) { m.topics[0].error = ErrorCode::kTopicAlreadyExists; },
        [](auto& m) { m.leader_hint = sim::NodeId(1); }, [](auto& m) { m.topics.clear(); }});
 }
