@@ -89,6 +89,7 @@ Result<T, IoError> Disk::io(const OpInfo& op, Duration base_latency, Apply&& app
       kernel_.current_fiber() != nullptr && kernel_.current_node() == node_,
       fmt::format("disk I/O on {} from outside a fiber of that node", kernel_.node_name(node_)));
   // A crash during the sleep throws FiberKilled out of it: the op never happened.
+  // determinism-ok: virtual-time latency drawn from the disk's seeded stream
   kernel_.sleep_for(latency(base_latency));
   // A fiber unwinding from a crash (an op issued by a destructor) does not block in the
   // sleep and must not act either.

@@ -263,6 +263,7 @@ void Kernel::make_ready(FiberRecord* fiber, WakeReason reason) {
   boost::fibers::context::active()->schedule(fiber->ctx);
 }
 
+// determinism-ok: a virtual-time sleep on the kernel's own timer queue
 void Kernel::sleep_until(SimTime t) {
   prepare_wait();
   wait(t);

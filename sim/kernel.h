@@ -125,6 +125,7 @@ class Kernel {
   // code under test calls starts with this.
   void check_alive() const;
 
+  // determinism-ok: these are the virtual-time sleeps every simulated wait goes through
   void sleep_for(Duration d) { sleep_until(now_ + d); }
   void sleep_until(SimTime t);
   // Let every other ready fiber run first.

@@ -24,6 +24,7 @@ class NodeEnv {
   // This node's monotonic clock (drifts, never jumps): use it to measure timeouts.
   SimTime monotonic() const { return sim_->clock(node_).monotonic(sim_->now()); }
   // Sleeps until this node's monotonic clock has advanced by `d`.
+  // determinism-ok: the kernel's virtual-time sleep, by this node's simulated clock
   void sleep_for(Duration d) { sim_->kernel().sleep_for(sim_->clock(node_).to_virtual(d)); }
   // A deadline on the kernel's time line, `d` from now by this node's clock (for the
   // wait_until calls of sync.h).

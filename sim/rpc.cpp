@@ -43,9 +43,11 @@ Result<MessagePtr, RpcError> RpcEndpoint::call(NodeId to, MessagePtr request, Du
     const Duration round_trip =
         network_.link_latency(self_, to).base + network_.link_latency(to, self_).base;
     if (kernel.now() + round_trip > deadline) {
+      // determinism-ok: virtual time (the kernel's timer queue)
       kernel.sleep_until(deadline);
       return Err{RpcError::kTimeout};
     }
+    // determinism-ok: virtual time (the kernel's timer queue)
     kernel.sleep_for(round_trip);
     return Err{RpcError::kNodeDown};
   }

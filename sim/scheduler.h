@@ -44,6 +44,7 @@ class DeterministicScheduler final
   void awakened(boost::fibers::context* ctx, FiberProps& props) noexcept override;
   boost::fibers::context* pick_next() noexcept override;
   bool has_ready_fibers() const noexcept override { return !ready_.empty(); }  // workers only
+  // determinism-ok: Boost's interface names steady_clock; we never wait on it (time is virtual)
   void suspend_until(std::chrono::steady_clock::time_point const&) noexcept override {}
   void notify() noexcept override {}
   boost::fibers::fiber_properties* new_properties(boost::fibers::context* ctx) override;

@@ -65,6 +65,7 @@ void ReplicaCore::request_vote(std::uint64_t generation, sim::NodeId voter) {
         return;
       }
     }
+    // determinism-ok: NodeEnv::sleep_for is the kernel's virtual-time sleep
     env_.sleep_for(kRetryBackoff);
   }
 }
@@ -148,6 +149,7 @@ void ReplicaCore::send_begin_quorum_epoch(std::uint64_t generation, sim::NodeId 
       if (observe_leader(response->leader_epoch, response->leader)) return;
       if (response->error == ErrorCode::kNone) return;
     }
+    // determinism-ok: NodeEnv::sleep_for is the kernel's virtual-time sleep
     env_.sleep_for(kQuorumRetryBackoff);
   }
 }
