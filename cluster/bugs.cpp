@@ -20,6 +20,12 @@ const std::vector<BugInfo>& all_bugs() {
        "the controller elects a replica outside the ISR without unclean election enabled"},
       {Bug::kFencedBrokerJoinsIsr, "fenced-broker-joins-isr",
        "the controller lets a fenced or shutting-down broker back into the ISR (KIP-841)"},
+      {Bug::kCommitFromStaleGeneration, "commit-from-stale-generation",
+       "the group coordinator accepts offset commits from a stale generation"},
+      {Bug::kEagerOwnerKeepsFetching, "eager-owner-keeps-fetching",
+       "an eager rebalance lets the old owner keep fetching after it rejoined (two owners)"},
+      {Bug::kResetToLatestOnLeaderChange, "reset-to-latest-on-leader-change",
+       "a consumer resets to the log end on a leader change instead of validating its position (KIP-320)"},
   };
   return bugs;
 }

@@ -1,4 +1,4 @@
-// Historical defects in brokers, Raft and the controller that can be switched back on,
+// Historical defects in brokers, Raft, the controller, group coordinators and clients that can be switched back on,
 // each at the point in the code where the real fix lives, so users can watch the harness
 // catch them. Off by default.
 #pragma once
@@ -33,6 +33,16 @@ enum class Bug {
   // KIP-841: the controller accepts an AlterPartition that brings a fenced broker (or one
   // in controlled shutdown) back into the ISR.
   kFencedBrokerJoinsIsr,
+  // The group coordinator accepts an OffsetCommit from a stale generation instead of
+  // answering ILLEGAL_GENERATION, so a member that lost its partitions can move their
+  // committed offsets.
+  kCommitFromStaleGeneration,
+  // An eager rebalance lets a consumer keep fetching its old partitions after it rejoined,
+  // until the new assignment arrives: two members own a partition at once.
+  kEagerOwnerKeepsFetching,
+  // A consumer that sees a leader change resets its position to the log end instead of
+  // validating it by leader epoch (KIP-320), skipping records.
+  kResetToLatestOnLeaderChange,
 };
 
 struct BugInfo {

@@ -41,6 +41,17 @@ std::string_view error_name(ErrorCode code) {
     case ErrorCode::kSnapshotNotFound: return "SNAPSHOT_NOT_FOUND";
     case ErrorCode::kPositionOutOfRange: return "POSITION_OUT_OF_RANGE";
     case ErrorCode::kDuplicateBrokerRegistration: return "DUPLICATE_BROKER_REGISTRATION";
+    case ErrorCode::kOffsetMetadataTooLarge: return "OFFSET_METADATA_TOO_LARGE";
+    case ErrorCode::kCoordinatorLoadInProgress: return "COORDINATOR_LOAD_IN_PROGRESS";
+    case ErrorCode::kInconsistentGroupProtocol: return "INCONSISTENT_GROUP_PROTOCOL";
+    case ErrorCode::kInvalidGroupId: return "INVALID_GROUP_ID";
+    case ErrorCode::kInvalidSessionTimeout: return "INVALID_SESSION_TIMEOUT";
+    case ErrorCode::kInvalidCommitOffsetSize: return "INVALID_COMMIT_OFFSET_SIZE";
+    case ErrorCode::kGroupIdNotFound: return "GROUP_ID_NOT_FOUND";
+    case ErrorCode::kMemberIdRequired: return "MEMBER_ID_REQUIRED";
+    case ErrorCode::kGroupMaxSizeReached: return "GROUP_MAX_SIZE_REACHED";
+    case ErrorCode::kFencedInstanceId: return "FENCED_INSTANCE_ID";
+    case ErrorCode::kUnstableOffsetCommit: return "UNSTABLE_OFFSET_COMMIT";
   }
   return "UNKNOWN_SERVER_ERROR";
 }
@@ -61,6 +72,8 @@ bool is_retriable(ErrorCode code) {
     case ErrorCode::kFencedLeaderEpoch:
     case ErrorCode::kUnknownLeaderEpoch:
     case ErrorCode::kRebalanceInProgress:
+    case ErrorCode::kCoordinatorLoadInProgress:
+    case ErrorCode::kUnstableOffsetCommit:
       return true;
     default:
       return false;
