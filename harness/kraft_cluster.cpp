@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cluster/broker/controller_channel.h"
 #include "sim/node_env.h"
 
@@ -133,6 +135,42 @@ const cluster::MetadataImage* KRaftCluster::latest_metadata() const {
 const cluster::PartitionState* KRaftCluster::partition(const cluster::TopicPartition& tp) const {
   const cluster::MetadataImage* image = latest_metadata();
   return image == nullptr ? nullptr : image->partition(tp);
+}
+
+bool KRaftCluster::all_brokers_unfenced() const {
+  const cluster::MetadataImage* image = latest_metadata();
+  if (image == nullptr || image->brokers().size() != broker_nodes_.size()) return false;
+  return std::all_of(image->brokers().begin(), image->brokers().end(),
+                     [](const auto& entry) { return !entry.second.fenced; });
+}
+
+cluster::ErrorCode KRaftCluster::setup_topic(const std::string& name, int partitions,
+                                             int replication_factor,
+                                             bool unclean_leader_election_enable,
+                                             sim::Duration limit, sim::Duration settle) {
+  if (!run_until(sim_, [&] { return all_brokers_unfenced(); }, limit)) {
+    return cluster::ErrorCode::kRequestTimedOut;
+  }
+  auto created = create_topic(name, partitions, replication_factor, unclean_leader_election_enable);
+  if (!run_until(sim_, [&] { return created->done; }, limit) || !created->response ||
+      created->response->topics.empty()) {
+    return cluster::ErrorCode::kRequestTimedOut;
+  }
+  if (created->response->topics[0].error != cluster::ErrorCode::kNone) {
+    return created->response->topics[0].error;
+  }
+  const auto all_led = [&] {
+    for (int p = 0; p < partitions; ++p) {
+      const cluster::PartitionState* state =
+          partition(cluster::TopicPartition{name, cluster::PartitionIndex(p)});
+      if (state == nullptr || state->leader == cluster::kNoLeader) return false;
+    }
+    return true;
+  };
+  if (!run_until(sim_, all_led, limit)) return cluster::ErrorCode::kRequestTimedOut;
+  // The controller committed the leaders; the brokers apply them a little later.
+  run_until(sim_, [] { return false; }, settle);
+  return cluster::ErrorCode::kNone;
 }
 
 const cluster::MetadataImage& KRaftCluster::metadata_of(sim::NodeId controller) const {

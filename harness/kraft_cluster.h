@@ -67,6 +67,15 @@ class KRaftCluster {
   // The newest committed metadata any controller has applied (by version), or null.
   const cluster::MetadataImage* latest_metadata() const;
   const cluster::PartitionState* partition(const cluster::TopicPartition& tp) const;
+  // Every broker of the spec is registered and unfenced in the newest committed metadata.
+  bool all_brokers_unfenced() const;
+  // Runs the simulation until every broker is unfenced, creates the topic, and runs until
+  // each of its partitions has a leader and the brokers had `settle` to apply it. Returns
+  // kNone, the controller's error, or REQUEST_TIMED_OUT when a step took over `limit`.
+  cluster::ErrorCode setup_topic(const std::string& name, int partitions, int replication_factor,
+                                 bool unclean_leader_election_enable = false,
+                                 sim::Duration limit = std::chrono::seconds(60),
+                                 sim::Duration settle = std::chrono::milliseconds(500));
   // The newest committed image of one controller node (empty before its first commit).
   const cluster::MetadataImage& metadata_of(sim::NodeId controller) const;
   // Called with (controller node, image) after every commit a controller applies.

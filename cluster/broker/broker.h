@@ -16,6 +16,7 @@
 
 #include "cluster/bugs.h"
 #include "cluster/broker/leader_replica_state.h"
+#include "cluster/group/group_config.h"
 #include "cluster/log/log_config.h"
 #include "cluster/types.h"
 #include "sim/ids.h"
@@ -52,6 +53,7 @@ struct BrokerConfig {
   std::int32_t request_timeout_ms = 30'000;
   std::int32_t replica_high_watermark_checkpoint_interval_ms = 5'000;
   std::size_t max_in_flight_requests = 512;  // handler fibers at once
+  GroupCoordinatorConfig group;  // offsets.topic.*, group.* settings
   Bugs bugs;
 };
 

@@ -258,6 +258,28 @@ FetchedPartition Partition::read(const FetchPartition& request, BrokerId replica
   return out;
 }
 
+sim::Result<Partition::LocalRead, ErrorCode> Partition::read_as_leader_to_log_end(
+    LeaderEpoch epoch, std::optional<Offset> start, std::int32_t max_bytes) {
+  const sim::MutexLock lock(log_mutex_);
+  if (offline_) return sim::Err(ErrorCode::kKafkaStorageError);
+  if (role_ != ReplicaRole::kLeader || state_.leader_epoch != epoch) {
+    return sim::Err(ErrorCode::kNotLeaderOrFollower);
+  }
+  LocalRead out;
+  out.log_start_offset = log_->log_start_offset();
+  out.log_end_offset = log_end_offset();
+  const Offset from = start.value_or(out.log_start_offset);
+  if (from < out.log_start_offset || from > out.log_end_offset) {
+    return sim::Err(ErrorCode::kOffsetOutOfRange);
+  }
+  if (from < out.log_end_offset) {
+    auto records = read_range(from, out.log_end_offset, std::max(1, max_bytes));
+    if (!records) return sim::Err(ErrorCode::kKafkaStorageError);
+    out.batches = std::move(*records);
+  }
+  return out;
+}
+
 void Partition::fill_offsets(FetchedPartition& out) const {
   out.high_watermark = high_watermark_;
   out.log_start_offset = log_->log_start_offset();

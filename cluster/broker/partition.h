@@ -88,6 +88,20 @@ class Partition {
   ListOffsetsResponse list_offsets(const ListOffsetsRequest& request);
   // OffsetsForLeaderEpoch (KIP-101/KIP-279): the end offset of `epoch` in this log.
   EpochEndOffset end_offset_for(LeaderEpoch epoch) const;
+  // The group coordinator's load of an offsets-topic partition this broker leads: whole
+  // batches from `from` (nullopt: the log start offset) up to the log END offset (Kafka's
+  // GroupMetadataManager loads to the log end: a new leader never truncates, so what it
+  // holds becomes committed), at most `max_bytes`. NOT_LEADER_OR_FOLLOWER unless leading
+  // in `epoch`;
+  // OFFSET_OUT_OF_RANGE when `from` is outside [log start, log end]; KAFKA_STORAGE_ERROR.
+  struct LocalRead {
+    Bytes batches;
+    Offset log_start_offset{0};
+    Offset log_end_offset{0};
+  };
+  sim::Result<LocalRead, ErrorCode> read_as_leader_to_log_end(LeaderEpoch epoch,
+                                                              std::optional<Offset> from,
+                                                              std::int32_t max_bytes);
 
   // --- Follower side (partition_follower.cpp), called by the fetcher ----------------------
   FetchPartition next_fetch() const;

@@ -86,6 +86,7 @@ void ReplicaManager::apply_metadata(MetadataImage& image, const MetadataDelta& d
     Partition& partition = get_or_create(state.tp);
     partition.apply_state(state);
     if (partition.role() == ReplicaRole::kFollower) fetchers_.ensure_fetcher(state.leader);
+    if (role_listener_) role_listener_(state.tp, partition.role(), partition.leader_epoch());
   }
 }
 

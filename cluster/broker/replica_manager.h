@@ -6,6 +6,7 @@
 // metadata is applied in version order only.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -35,6 +36,11 @@ class ReplicaManager {
   std::vector<TopicPartition> offline_partitions() const;
   // Applies a MetadataUpdate from the controller (ignored unless newer than the image).
   void apply_metadata(MetadataImage& image, const MetadataDelta& delta);
+  // Told, after each metadata change of a partition hosted here, its role and leader epoch
+  // (the group coordinator follows the offsets topic's leaderships this way). Called from
+  // the fiber that applies metadata, in metadata order.
+  using RoleListener = std::function<void(const TopicPartition&, ReplicaRole, LeaderEpoch)>;
+  void set_role_listener(RoleListener listener) { role_listener_ = std::move(listener); }
 
   // Handlers: each returns the response, or null when none is sent (acks=0).
   std::shared_ptr<ProduceResponse> produce(const ProduceRequest& request);
@@ -56,6 +62,7 @@ class ReplicaManager {
   BrokerContext& ctx_;
   std::map<TopicPartition, std::unique_ptr<Partition>> partitions_;
   FetcherManager fetchers_;
+  RoleListener role_listener_;
 };
 
 }  // namespace samsa::cluster

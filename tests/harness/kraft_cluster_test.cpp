@@ -58,12 +58,7 @@ class Fixture {
     ASSERT_TRUE(run_until([&] { return pending->done; }, limit));
   }
 
-  bool all_brokers_unfenced() {
-    const cluster::MetadataImage* image = cluster_.latest_metadata();
-    if (image == nullptr || image->brokers().size() != cluster_.broker_nodes().size()) return false;
-    return std::all_of(image->brokers().begin(), image->brokers().end(),
-                       [](const auto& entry) { return !entry.second.fenced; });
-  }
+  bool all_brokers_unfenced() const { return cluster_.all_brokers_unfenced(); }
 
   // Creates `tp`'s topic once every broker is unfenced, and waits for the leader.
   void create_topic(int partitions = 1, int replication_factor = 3, bool unclean = false) {

@@ -64,12 +64,7 @@ class Fixture {
     return held;
   }
 
-  bool all_brokers_unfenced() {
-    const cluster::MetadataImage* image = cluster_.latest_metadata();
-    if (image == nullptr || image->brokers().size() != cluster_.broker_nodes().size()) return false;
-    return std::all_of(image->brokers().begin(), image->brokers().end(),
-                       [](const auto& entry) { return !entry.second.fenced; });
-  }
+  bool all_brokers_unfenced() const { return cluster_.all_brokers_unfenced(); }
 
   cluster::BrokerId leader_of(const TopicPartition& tp) const {
     const cluster::PartitionState* state = cluster_.partition(tp);
@@ -77,18 +72,8 @@ class Fixture {
   }
 
   void create_topic(int partitions) {
-    ASSERT_TRUE(run_until([&] { return all_brokers_unfenced(); }, 30s));
-    auto created = cluster_.create_topic(kTopic, partitions, 3);
-    ASSERT_TRUE(run_until([&] { return created->done; }, 60s));
-    ASSERT_TRUE(created->response.has_value());
-    ASSERT_EQ(created->response->topics.at(0).error, ErrorCode::kNone);
-    for (int p = 0; p < partitions; ++p) {
-      const TopicPartition tp{kTopic, cluster::PartitionIndex(p)};
-      ASSERT_TRUE(run_until([&] { return leader_of(tp) != cluster::kNoLeader; }, 10s));
-    }
-    // The controller committed the leaders; give the brokers time to apply them, so a
-    // first fire-and-forget produce does not meet a leader that has not heard yet.
-    run_until([] { return false; }, 500ms);
+    ASSERT_EQ(cluster_.setup_topic(kTopic, partitions, 3), ErrorCode::kNone);
+    EXPECT_EQ(sim_.kernel().failure(), "");
   }
 
   // Adds a client node whose main fiber owns the endpoint and the producer.
