@@ -20,6 +20,14 @@ ClusterSpec fast_failover_spec(int controllers, int brokers) {
   spec.broker.request_timeout_ms = 2000;
   spec.broker.broker_heartbeat_interval_ms = 500;
   spec.controller.controller.broker_session_timeout_ms = 3000;
+  // A small offsets topic and short group timers, so rebalances and coordinator
+  // failovers complete within a few simulated seconds.
+  spec.broker.group.offsets_topic_num_partitions = 4;
+  spec.broker.group.offsets_topic_replication_factor =
+      static_cast<std::int16_t>(std::min(brokers, 3));
+  spec.broker.group.offsets_commit_timeout_ms = 2000;
+  spec.broker.group.group_min_session_timeout_ms = 500;
+  spec.broker.group.group_initial_rebalance_delay_ms = 200;
   return spec;
 }
 

@@ -35,8 +35,9 @@ struct ClusterSpec {
 };
 
 // A spec with short timeouts (lag 1 s, heartbeats every 500 ms, sessions of 3 s,
-// min.insync.replicas 2), so failovers complete within a few simulated seconds: for
-// tests and fixed workloads.
+// min.insync.replicas 2; an offsets topic of 4 partitions, group sessions from 500 ms, an
+// initial rebalance delay of 200 ms), so failovers complete within a few simulated
+// seconds: for tests and fixed workloads.
 ClusterSpec fast_failover_spec(int controllers = 3, int brokers = 3);
 
 // Runs `sim` in steps of `step` until `done()` holds or `limit` of simulated time passed.

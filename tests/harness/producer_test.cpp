@@ -77,11 +77,12 @@ class Fixture {
   }
 
   // Adds a client node whose main fiber owns the endpoint and the producer.
-  void start_producer(ProducerConfig config) {
+  void start_producer(ProducerConfig config, std::int64_t max_block_ms = 60'000) {
     client_ = sim_.add_node("producer");
     cluster::ProducerOptions options;
     options.config = config;
     options.bootstrap_nodes = cluster_.broker_nodes();
+    options.max_block_ms = max_block_ms;
     sim_.start(client_, [this, options] {
       sim::NodeEnv env(sim_, client_);
       sim::RpcEndpoint rpc(env.network(), env.id());
@@ -420,6 +421,108 @@ TEST(Producer, InitProducerIdGivesDistinctIdsAcrossBrokersBrokerRestartsAndContr
   EXPECT_EQ(answers, 27);
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(answers)) << "no id was handed out twice";
   EXPECT_GE(f.cluster_.latest_metadata()->next_producer_id(), 5000);
+}
+
+}  // namespace
+}  // namespace samsa::harness
+
+namespace samsa::harness {
+namespace {
+
+// One acknowledged send, so the producer knows the topic's metadata (and has a producer
+// id) before a test cuts it off; the send is then forgotten.
+void warm_up(Fixture& f) {
+  f.send_in_background(1, sim::Duration::zero(), 0, "warm-up");
+  ASSERT_TRUE(f.run_until([&] { return f.all_settled(); }, 10s));
+  ASSERT_EQ(f.outcome_counts()[SendOutcome::kAcknowledged], 1);
+  f.sent_.clear();
+  f.sends_done_ = false;
+}
+
+std::map<cluster::SendFailure, int> failure_counts(const Fixture& f) {
+  std::map<cluster::SendFailure, int> counts;
+  for (const Sent& s : f.sent_) {
+    if (s.promise->ready()) ++counts[s.promise->peek()->failure];
+  }
+  return counts;
+}
+
+TEST(Producer, ASendToATopicThatNeverAppearsFailsWithAMetadataTimeoutAfterMaxBlockMs) {
+  Fixture f;
+  f.create_topic(1);
+  f.start_producer(Fixture::test_config(), 2'000);
+  const sim::SimTime start = f.sim_.now();
+  std::optional<SendPromise> promise;
+  f.sim_.kernel().spawn(f.client_, "send", [&] {
+    promise = f.producer_->send("no-such-topic", std::nullopt, bytes_of("v"));
+  });
+  ASSERT_TRUE(f.run_until([&] { return promise.has_value() && (*promise)->ready(); }, 10s));
+  const cluster::SendResult& result = *(*promise)->peek();
+  EXPECT_EQ(result.outcome, SendOutcome::kFailed);
+  EXPECT_EQ(result.failure, cluster::SendFailure::kMetadataTimeout);
+  EXPECT_GE(f.sim_.now() - start, 2s);
+  EXPECT_LT(f.sim_.now() - start, 3s);
+}
+
+TEST(Producer, SendsBeyondBufferMemoryFailAtOnceWithBufferExhaustedWhileEarlierOnesWait) {
+  Fixture f;
+  f.create_topic(1);
+  ProducerConfig config = Fixture::test_config();
+  config.buffer_memory = 2'000;
+  config.batch_size = 500;
+  f.start_producer(config);
+  warm_up(f);
+  f.sim_.network().isolate(f.client_);  // nothing drains: the buffer only fills
+  f.send_in_background(100, sim::Duration::zero());
+  ASSERT_TRUE(f.run_until([&] { return f.sends_done_; }, 1s));
+  const std::map<cluster::SendFailure, int> failures = failure_counts(f);
+  EXPECT_GT(failures.at(cluster::SendFailure::kBufferExhausted), 0);
+  EXPECT_LE(f.producer_->buffered_bytes(), 2'000U);
+  int waiting = 0;
+  for (const Sent& s : f.sent_) waiting += s.promise->ready() ? 0 : 1;
+  EXPECT_GT(waiting, 0) << "what fit in buffer.memory waits to be sent";
+}
+
+TEST(Producer, CloseSettlesEverySendStillQueuedOrInFlight) {
+  Fixture f;
+  f.create_topic(1);
+  f.start_producer(Fixture::test_config());
+  warm_up(f);
+  f.sim_.network().isolate(f.client_);
+  f.send_in_background(20, 1ms);
+  ASSERT_TRUE(f.run_until([&] { return f.sends_done_; }, 1s));
+  EXPECT_FALSE(f.all_settled());
+  bool closed = false;
+  f.sim_.kernel().spawn(f.client_, "close", [&] {
+    f.producer_->close(500ms);
+    closed = true;
+  });
+  ASSERT_TRUE(f.run_until([&] { return closed; }, 2s));
+  // In-flight requests end at request.timeout.ms (1 s here) at the latest.
+  ASSERT_TRUE(f.run_until([&] { return f.all_settled(); }, 2s));
+  for (const Sent& s : f.sent_) {
+    EXPECT_NE(s.promise->peek()->outcome, SendOutcome::kAcknowledged) << s.value;
+  }
+  EXPECT_GT(failure_counts(f)[cluster::SendFailure::kClosed], 0);
+}
+
+TEST(Producer, RetriesExhaustedAgainstDownBrokersFailTheSendDefinitely) {
+  Fixture f;
+  f.create_topic(1);
+  ProducerConfig config = Fixture::test_config();
+  config.retries = 2;
+  f.start_producer(config);
+  warm_up(f);
+  for (const sim::NodeId broker : f.cluster_.broker_nodes()) f.sim_.crash(broker);
+  f.send_in_background(5, 1ms);
+  ASSERT_TRUE(f.run_until([&] { return f.all_settled(); }, 20s));
+  for (const Sent& s : f.sent_) {
+    const cluster::SendResult& result = *s.promise->peek();
+    // Refused connections prove nothing was appended: a definite failure.
+    EXPECT_EQ(result.outcome, SendOutcome::kFailed) << s.value;
+    EXPECT_EQ(result.failure, cluster::SendFailure::kRetriesExhausted) << s.value;
+  }
+  EXPECT_GE(f.producer_->stats().retries, 2U);
 }
 
 }  // namespace
