@@ -33,9 +33,9 @@ enum class Bug {
   // KIP-841: the controller accepts an AlterPartition that brings a fenced broker (or one
   // in controlled shutdown) back into the ISR.
   kFencedBrokerJoinsIsr,
-  // The group coordinator accepts an OffsetCommit from a stale generation instead of
-  // answering ILLEGAL_GENERATION, so a member that lost its partitions can move their
-  // committed offsets.
+  // The group coordinator accepts an OffsetCommit from a stale generation — even from a
+  // member it has already removed — instead of answering ILLEGAL_GENERATION /
+  // UNKNOWN_MEMBER_ID, so a member that lost its partitions (a zombie) moves their offsets.
   kCommitFromStaleGeneration,
   // An eager rebalance lets a consumer keep fetching its old partitions after it rejoined,
   // until the new assignment arrives: two members own a partition at once.

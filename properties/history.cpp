@@ -100,6 +100,7 @@ std::uint64_t History::digest() const {
   for (const Op& op : ops_) {
     h = fold(h, op.id);
     h = fold_text(h, op.process);
+    h = fold_text(h, op.group);
     h = fold(h, static_cast<std::uint64_t>(op.kind));
     h = fold(h, static_cast<std::uint64_t>(op.status));
     h = fold(h, static_cast<std::uint64_t>(op.invoked_at.time_since_epoch().count()));

@@ -5,7 +5,8 @@
 // (harness/) append to it while the simulation runs; the checkers read it afterwards.
 // Values are unique per run ("<process>/<key>/<n>"), so a value read names its send.
 //
-// Invariants: 1. operation ids are dense and in invocation order; 2. an operation is
+// Invariants: 1. operation ids are dense, in the order operations were recorded (a poll is
+// recorded when it returns, with its earlier invocation time); 2. an operation is
 // completed at most once, at or after its invocation, and never reopened; 3. an operation
 // still pending when the run ends is indeterminate (close() turns it into info).
 #pragma once
@@ -50,6 +51,9 @@ struct ReadRecord {
 struct Op {
   std::uint64_t id = 0;
   std::string process;  // "producer-1", "consumer-g0-2"
+  // The consumer group of a consumer's operation (its group.id); empty for producers. The
+  // group checkers key on it rather than parse process names.
+  std::string group;
   OpKind kind = OpKind::kSend;
   OpStatus status = OpStatus::kPending;
   sim::SimTime invoked_at{};

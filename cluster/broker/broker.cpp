@@ -8,6 +8,7 @@
 
 #include "cluster/broker/broker_lifecycle.h"
 #include "cluster/broker/controller_channel.h"
+#include "cluster/broker/coordinator_service.h"
 #include "cluster/broker/messages.h"
 #include "cluster/broker/producer_id_manager.h"
 #include "cluster/broker/replica_manager.h"
@@ -53,7 +54,8 @@ void recover_logs(sim::NodeEnv& env, const BrokerConfig& config, ReplicaManager&
 
 // Answers one request (in its own fiber); nothing is sent for acks=0 produces.
 void handle_request(ReplicaManager& replicas, const MetadataImage& image, sim::RpcEndpoint& rpc,
-                    ProducerIdManager& producer_ids, const sim::Envelope& request) {
+                    ProducerIdManager& producer_ids, CoordinatorService& groups,
+                    const sim::Envelope& request) {
   const sim::Message* message = request.message.get();
   sim::MessagePtr response;
   if (const auto* produce = dynamic_cast<const ProduceRequest*>(message)) {
@@ -68,6 +70,8 @@ void handle_request(ReplicaManager& replicas, const MetadataImage& image, sim::R
     response = replicas.metadata(*meta, image);
   } else if (dynamic_cast<const InitProducerIdRequest*>(message) != nullptr) {
     response = std::make_shared<InitProducerIdResponse>(producer_ids.init_producer_id());
+  } else if (sim::MessagePtr answer = groups.handle(*message)) {
+    response = std::move(answer);
   } else {
     SAMSA_LOG_DEBUG("broker ignores a {} request", message->kind());
   }
@@ -78,7 +82,7 @@ void handle_request(ReplicaManager& replicas, const MetadataImage& image, sim::R
 // every request first and returns true when it took it (metadata, Raft).
 void serve_requests(sim::NodeEnv& env, const BrokerConfig& config, sim::RpcEndpoint& rpc,
                     ReplicaManager& replicas, const MetadataImage& image,
-                    ProducerIdManager& producer_ids,
+                    ProducerIdManager& producer_ids, CoordinatorService& groups,
                     const std::function<bool(const sim::Envelope&)>& on_other) {
   // Shared with the handler fibers, which may unwind after this frame on a crash.
   auto in_flight = std::make_shared<std::size_t>(0);
@@ -95,7 +99,7 @@ void serve_requests(sim::NodeEnv& env, const BrokerConfig& config, sim::RpcEndpo
         std::shared_ptr<std::size_t> count;
         ~Done() { --*count; }
       } done{in_flight};
-      handle_request(replicas, image, rpc, producer_ids, request);
+      handle_request(replicas, image, rpc, producer_ids, groups, request);
     });
   });
 }
@@ -120,6 +124,11 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
                                std::chrono::milliseconds(config.replica_fetch_backoff_ms));
   BrokerContext ctx{env, rpc, config, image, controller, {}};
   ReplicaManager replicas(ctx);
+  // Group coordination follows this broker's leaderships of the offsets topic.
+  CoordinatorService groups(ctx, replicas);
+  replicas.set_role_listener([&groups](const TopicPartition& tp, ReplicaRole role, LeaderEpoch epoch) {
+    groups.on_role(tp, role, epoch);
+  });
   recover_logs(env, config, replicas);
   replicas.start_checkpointing();
   SAMSA_LOG_DEBUG("broker {} up", config.broker_id);
@@ -132,7 +141,7 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
       std::chrono::milliseconds(config.request_timeout_ms));
 
   if (config.metadata_source == MetadataSource::kPushedByTest) {
-    serve_requests(env, config, rpc, replicas, image, producer_ids, [&](const sim::Envelope& request) {
+    serve_requests(env, config, rpc, replicas, image, producer_ids, groups, [&](const sim::Envelope& request) {
       const auto* update = dynamic_cast<const MetadataUpdate*>(request.message.get());
       if (update == nullptr) return false;
       replicas.apply_metadata(image, update->delta);  // in order, in the receive loop
@@ -153,7 +162,7 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
                             [&] { return machine.published_end_offset(); });
   lifecycle.start();
   registered = &lifecycle;
-  serve_requests(env, config, rpc, replicas, image, producer_ids, [&](const sim::Envelope& request) {
+  serve_requests(env, config, rpc, replicas, image, producer_ids, groups, [&](const sim::Envelope& request) {
     if (metadata_log.handle(request)) return true;
     if (dynamic_cast<const ControlledShutdownRequest*>(request.message.get()) == nullptr) {
       return false;

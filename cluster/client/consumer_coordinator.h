@@ -84,6 +84,9 @@ struct ConsumerCoordinatorStats {
   std::uint64_t commits = 0;          // OffsetCommit requests sent
   std::uint64_t failed_commits = 0;   // answered with an error or not at all
   std::uint64_t leaves = 0;
+  // FENCED_INSTANCE_ID (KIP-345): another member took this group.instance.id; fatal for
+  // this member, whose poll() answers false from then on.
+  bool fenced = false;
 };
 
 class ConsumerCoordinator : public std::enable_shared_from_this<ConsumerCoordinator> {
@@ -92,6 +95,9 @@ class ConsumerCoordinator : public std::enable_shared_from_this<ConsumerCoordina
   // assign (topic -> partition count of the topics it knows; unknown topics are absent).
   using PartitionCounts =
       std::function<std::map<std::string, std::int32_t>(const std::vector<std::string>& topics)>;
+
+  // Every `deadline` below is a point on the simulation's time line, as
+  // NodeEnv::deadline_after(d) gives it (what sim/sync.h's waits take).
 
   // From a fiber on env's node; starts the heartbeat fiber (idle until the member joins).
   static std::shared_ptr<ConsumerCoordinator> create(sim::NodeEnv& env, sim::RpcEndpoint& rpc,
@@ -113,6 +119,10 @@ class ConsumerCoordinator : public std::enable_shared_from_this<ConsumerCoordina
   // The partitions assigned to this member in the current generation (sorted).
   const std::vector<TopicPartition>& assignment() const;
   std::optional<GroupGeneration> generation() const;
+  // The generation an OffsetCommit sent now would carry: the member's current generation
+  // while it is stable in one (which, in a cooperative rebalance, may be newer than
+  // generation()), else none (kNoGeneration: manual assignment, or no commit is sent).
+  std::optional<GroupGeneration> commit_generation() const;
   // True between the moment the member learns a rebalance is needed and the end of it.
   bool rebalance_in_progress() const;
 
@@ -134,20 +144,38 @@ class ConsumerCoordinator : public std::enable_shared_from_this<ConsumerCoordina
   // stop the heartbeat fiber.
   void close(sim::SimTime deadline);
 
-  const ConsumerCoordinatorStats& stats() const { return stats_; }
+  // Kept in the shared State: the heartbeat fiber counts too.
+  const ConsumerCoordinatorStats& stats() const;
 
   ConsumerCoordinator(sim::NodeEnv& env, sim::RpcEndpoint& rpc, ConsumerGroupConfig config,
                       PartitionCounts partition_counts, ConsumerRebalanceListener& listener);
+  // Stops the heartbeat fiber (without a LeaveGroup: call close() for that).
+  ~ConsumerCoordinator();
 
  private:
-  struct State;  // defined in consumer_coordinator.cpp
+  struct State;  // defined in consumer_coordinator_state.h
+  // consumer_coordinator_rebalance.cpp: the join/sync steps poll() drives.
+  bool needs_rebalance() const;
+  bool rebalance_step(sim::SimTime deadline);
+  void prepare_join();
+  void send_join_group();
+  void on_join_group_answer(const sim::Result<sim::MessagePtr, sim::RpcError>& answer,
+                            sim::SimTime deadline);
+  std::optional<std::vector<SyncGroupAssignment>> perform_assignment(
+      const JoinGroupResponse& response);
+  void on_sync_group_answer(const sim::Result<sim::MessagePtr, sim::RpcError>& answer,
+                            sim::SimTime deadline);
+  void install_assignment(std::vector<TopicPartition> assigned);
+  // Gives up every owned partition through the listener: lost (not committable) when the
+  // generation was reset, revoked otherwise.
+  void give_up_assignment();
+  void lose_assignment_if_generation_reset();
   sim::NodeEnv& env_;
   sim::RpcEndpoint& rpc_;
   ConsumerGroupConfig config_;
   PartitionCounts partition_counts_;
   ConsumerRebalanceListener& listener_;
   std::shared_ptr<State> state_;
-  ConsumerCoordinatorStats stats_;
 };
 
 }  // namespace samsa::cluster

@@ -47,6 +47,11 @@ std::optional<sim::NodeId> ProducerMetadata::leader_node(const TopicPartition& t
   return node->second;
 }
 
+const PartitionState* ProducerMetadata::partition(const TopicPartition& tp) const {
+  auto it = partitions_.find(tp);
+  return it == partitions_.end() ? nullptr : &it->second;
+}
+
 sim::NodeId ProducerMetadata::next_metadata_node() {
   std::vector<sim::NodeId> candidates = bootstrap_;
   for (const auto& [id, node] : broker_nodes_) {

@@ -2,7 +2,8 @@
 // Metadata): which broker node leads each partition of the topics the producer uses. The
 // sender asks for a refresh when a leader is unknown, when an answer says the leader
 // moved (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE,
-// FENCED_LEADER_EPOCH) or a request timed out, and every metadata.max.age.ms.
+// FENCED_LEADER_EPOCH) or a request timed out, and every metadata.max.age.ms. The
+// consumer's fetcher (consumer_fetcher.h) keeps one too, for the same purpose.
 //
 // Invariants: 1. an update never moves a partition's leader epoch backwards (a response
 // from a lagging broker is ignored for partitions it knows older than we do, KIP-320);
@@ -36,6 +37,9 @@ class ProducerMetadata {
   // The topic's partition count and which partitions have a leader, if known.
   std::optional<TopicPartitions> topic(const std::string& topic) const;
   std::optional<sim::NodeId> leader_node(const TopicPartition& tp) const;
+  // The partition's state as last learned (leader and leader epoch, which the consumer
+  // validates its positions against, KIP-320), or null.
+  const PartitionState* partition(const TopicPartition& tp) const;
   // Where to send the next metadata request: the bootstrap and known broker nodes in
   // turn (a failed one is skipped on the next attempt).
   sim::NodeId next_metadata_node();

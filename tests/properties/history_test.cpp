@@ -73,6 +73,17 @@ TEST(History, TheDigestChangesWithAnyFieldAndNotOtherwise) {
   EXPECT_NE(build(1, "a"), build(1, "b"));
 }
 
+TEST(History, TheDigestCoversTheConsumerGroup) {
+  const auto build = [](const std::string& group) {
+    History history;
+    history.record("consumer-0", OpKind::kAssign, at(1)).group = group;
+    return history.digest();
+  };
+  EXPECT_EQ(build("g0"), build("g0"));
+  EXPECT_NE(build("g0"), build("g1"));
+  EXPECT_NE(build("g0"), build(""));
+}
+
 RC_GTEST_PROP(History, ValuesRoundTripThroughTheirParts, ()) {
   const auto process = *rc::gen::nonEmpty(rc::gen::container<std::string>(rc::gen::elementOf(
       std::string("abcdefghijklmnopqrstuvwxyz-0123456789"))));

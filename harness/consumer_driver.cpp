@@ -1,0 +1,184 @@
+#include "harness/consumer_driver.h"
+
+#include <fmt/format.h>
+
+#include "sim/node_env.h"
+#include "sim/rpc.h"
+
+namespace samsa::harness {
+namespace {
+
+std::optional<std::string> text_of(const std::optional<cluster::Bytes>& bytes) {
+  if (!bytes) return std::nullopt;
+  return std::string(bytes->begin(), bytes->end());
+}
+
+// The coordinator refused the commit before writing it (generation and member fencing).
+// Every other error may come after the write reached the offsets topic (a timeout,
+// COORDINATOR_NOT_AVAILABLE for a write that did not reach the high watermark in time,
+// NOT_COORDINATOR for a leadership lost while waiting): the commit is indeterminate.
+bool commit_refused(cluster::ErrorCode error) {
+  switch (error) {
+    case cluster::ErrorCode::kIllegalGeneration:
+    case cluster::ErrorCode::kUnknownMemberId:
+    case cluster::ErrorCode::kRebalanceInProgress:
+    case cluster::ErrorCode::kFencedInstanceId:
+    case cluster::ErrorCode::kInvalidGroupId:
+    case cluster::ErrorCode::kInvalidCommitOffsetSize:
+    case cluster::ErrorCode::kOffsetMetadataTooLarge:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::string_view commit_mode_name(CommitMode mode) {
+  switch (mode) {
+    case CommitMode::kSync: return "sync";
+    case CommitMode::kAsync: return "async";
+    case CommitMode::kAuto: return "auto";
+  }
+  return "?";
+}
+
+// Records what the consumer's rebalance listener hears, with the generation the consumer
+// is in when it hears it.
+class ConsumerDriver::Listener final : public cluster::ConsumerRebalanceListener {
+ public:
+  Listener(ConsumerDriver& driver) : driver_(driver) {}
+  void on_partitions_revoked(const std::vector<cluster::TopicPartition>& partitions) override {
+    record(properties::OpKind::kRevoke, partitions);
+  }
+  void on_partitions_assigned(const std::vector<cluster::TopicPartition>& partitions) override {
+    record(properties::OpKind::kAssign, partitions);
+  }
+  void on_partitions_lost(const std::vector<cluster::TopicPartition>& partitions) override {
+    record(properties::OpKind::kLose, partitions);
+  }
+
+ private:
+  void record(properties::OpKind kind, const std::vector<cluster::TopicPartition>& partitions) {
+    properties::Op& op = driver_.history_->record(driver_.spec_.name, kind, driver_.sim_.now());
+    op.group = driver_.spec_.group;
+    op.partitions = partitions;
+    const cluster::KafkaConsumer* consumer = driver_.state_->consumer.get();
+    const auto generation = consumer != nullptr ? consumer->generation() : std::nullopt;
+    op.generation = generation ? generation->generation_id : cluster::kNoGeneration;
+  }
+  ConsumerDriver& driver_;
+};
+
+ConsumerDriver::ConsumerDriver(sim::Simulation& sim, std::vector<sim::NodeId> bootstrap_nodes,
+                               ConsumerDriverSpec spec,
+                               std::shared_ptr<properties::History> history)
+    : sim_(sim), bootstrap_(std::move(bootstrap_nodes)), spec_(std::move(spec)),
+      history_(std::move(history)) {
+  SAMSA_ASSERT(history_ != nullptr, "a driver records into a history");
+  SAMSA_ASSERT(!spec_.topics.empty(), "a consumer subscribes to some topic");
+  spec_.config.group_id = spec_.group;
+  spec_.config.enable_auto_commit = spec_.commit == CommitMode::kAuto;
+}
+
+void ConsumerDriver::start() {
+  node_ = sim_.add_node(spec_.name);
+  sim_.start(node_, [this] { main(); });
+}
+
+void ConsumerDriver::main() {
+  sim::NodeEnv env(sim_, node_);
+  sim::RpcEndpoint rpc(env.network(), env.id());
+  // Shared with the poll fiber: the consumer keeps a raw pointer to it.
+  auto listener = std::make_shared<Listener>(*this);
+  cluster::ConsumerOptions options;
+  options.config = spec_.config;
+  options.bootstrap_nodes = bootstrap_;
+  options.bugs = spec_.bugs;
+  options.listener = listener.get();
+  options.commit_observer = [this](const auto& offsets, const auto& generation) {
+    return record_commit(offsets, generation);
+  };
+  auto created = cluster::KafkaConsumer::create(env, rpc, options);
+  SAMSA_ASSERT(created.ok(), fmt::format("{}: the consumer config was validated before the run",
+                                         spec_.name));
+  state_->consumer = created.value();
+  const cluster::ErrorCode subscribed = state_->consumer->subscribe(spec_.topics, listener.get());
+  SAMSA_ASSERT(subscribed == cluster::ErrorCode::kNone, "a group consumer may subscribe");
+  env.spawn("polls", [this, consumer = state_->consumer, listener, state = state_] {
+    poll_loop(*consumer);
+    state->consumer.reset();
+  });
+  rpc.serve([](const sim::Envelope&) {});  // a client answers no requests
+}
+
+void ConsumerDriver::poll_loop(cluster::KafkaConsumer& consumer) {
+  sim::NodeEnv env(sim_, node_);
+  const std::shared_ptr<State> state = state_;
+  while (!state->stop_requested) {
+    const sim::SimTime invoked_at = sim_.now();
+    const cluster::PollResult result = consumer.poll(spec_.poll_timeout);
+    if (result.empty()) continue;
+    record_poll(result, invoked_at);
+    if (result.records.empty()) continue;
+    state->processing = true;
+    if (spec_.processing_time > sim::Duration::zero()) env.sleep_for(spec_.processing_time);
+    state->processing = false;
+    if (spec_.commit != CommitMode::kAuto) commit(consumer, result);
+  }
+  consumer.close(std::chrono::seconds(5));
+  state->stopped = true;
+}
+
+void ConsumerDriver::record_poll(const cluster::PollResult& result, sim::SimTime invoked_at) {
+  const std::uint64_t id = history_->invoke(spec_.name, properties::OpKind::kPoll, invoked_at);
+  properties::Op& op = history_->pending(id);
+  op.group = spec_.group;
+  for (const cluster::ConsumerRecord& r : result.records) {
+    op.records.push_back(properties::ReadRecord{r.tp, r.offset, r.leader_epoch, text_of(r.key),
+                                                text_of(r.value)});
+  }
+  if (!result.errors.empty()) {
+    const auto& [tp, error] = *result.errors.begin();
+    op.error = error.error;
+    op.detail = fmt::format("{} on {} at {}", cluster::poll_error_name(error.kind),
+                            cluster::to_string(tp), error.offset);
+  }
+  state_->records += result.records.size();
+  history_->complete(id, properties::OpStatus::kOk, sim_.now());
+}
+
+void ConsumerDriver::commit(cluster::KafkaConsumer& consumer, const cluster::PollResult& result) {
+  if (spec_.commit == CommitMode::kSync) {
+    std::map<cluster::TopicPartition, cluster::OffsetAndEpoch> offsets;
+    for (const cluster::ConsumerRecord& r : result.records) {
+      offsets[r.tp] = cluster::OffsetAndEpoch{r.offset + 1, r.leader_epoch};
+    }
+    (void)consumer.commit_sync(offsets);  // the observer records it
+  } else {
+    consumer.commit_async();  // the positions of every assigned partition
+  }
+}
+
+// Every commit the consumer sends (the driver's, auto-commits, those before a revocation
+// and at close) becomes a commit operation: invoked now, completed with its outcome.
+std::function<void(cluster::ErrorCode)> ConsumerDriver::record_commit(
+    const std::map<cluster::TopicPartition, cluster::OffsetAndEpoch>& offsets,
+    const std::optional<cluster::GroupGeneration>& generation) {
+  const std::uint64_t id = history_->invoke(spec_.name, properties::OpKind::kCommit, sim_.now());
+  properties::Op& op = history_->pending(id);
+  op.group = spec_.group;
+  for (const auto& [tp, at] : offsets) op.offsets[tp] = at.offset;
+  op.generation = generation ? generation->generation_id : cluster::kNoGeneration;
+  return [history = history_, id, &sim = sim_](cluster::ErrorCode error) {
+    properties::Op& settled = history->pending(id);
+    settled.error = error;
+    const properties::OpStatus status = error == cluster::ErrorCode::kNone
+                                            ? properties::OpStatus::kOk
+                                            : commit_refused(error) ? properties::OpStatus::kFail
+                                                                    : properties::OpStatus::kInfo;
+    history->complete(id, status, sim.now());
+  };
+}
+
+}  // namespace samsa::harness

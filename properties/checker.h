@@ -1,0 +1,47 @@
+// What every checker returns: the violations it found, each naming its property and
+// explaining itself in words a reader can follow without the trace, and measurements of
+// the run (counts, maxima) for the reports. Checkers are pure functions over a closed
+// History (properties/history.h); the harness calls check_history() after a run, and
+// `samsa list properties` prints registered_properties().
+// Invariants: 1. every Violation's property is a name in registered_properties();
+// 2. a checker's output depends only on the history (same history, same result, in order).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "properties/history.h"
+#include "sim/time.h"
+
+namespace samsa::properties {
+
+struct Violation {
+  std::string property;  // a registered property name, e.g. "group-exclusivity"
+  std::string detail;    // partition, offsets, values, processes, generations, times (ms)
+  sim::SimTime at{};     // when the violation became visible in the history
+  bool operator==(const Violation&) const = default;
+};
+
+struct CheckResult {
+  std::vector<Violation> violations;
+  std::map<std::string, std::int64_t> measurements;
+  bool ok() const { return violations.empty(); }
+  // Appends `other`'s violations; a measurement present in both takes `other`'s value.
+  void merge(CheckResult other);
+};
+
+struct PropertyInfo {
+  std::string_view name;
+  std::string_view description;  // one line
+};
+
+// Every property this build checks, in a fixed order (invariant 1).
+const std::vector<PropertyInfo>& registered_properties();
+
+// Runs every checker over `history` (closed: no pending operations).
+CheckResult check_history(const History& history);
+
+}  // namespace samsa::properties
