@@ -66,6 +66,15 @@ class ConsumerDriver::Listener final : public cluster::ConsumerRebalanceListener
     const cluster::KafkaConsumer* consumer = driver_.state_->consumer.get();
     const auto generation = consumer != nullptr ? consumer->generation() : std::nullopt;
     op.generation = generation ? generation->generation_id : cluster::kNoGeneration;
+    State& state = *driver_.state_;
+    for (const cluster::TopicPartition& tp : partitions) {
+      if (kind == properties::OpKind::kAssign) {
+        state.owned.insert(tp);
+      } else {
+        state.owned.erase(tp);
+      }
+    }
+    if (kind == properties::OpKind::kAssign) state.owned_generation = op.generation;
   }
   ConsumerDriver& driver_;
 };
@@ -88,6 +97,15 @@ void ConsumerDriver::start() {
 
 void ConsumerDriver::main() {
   sim::NodeEnv env(sim_, node_);
+  if (!state_->owned.empty()) {  // a restart: the crashed consumer's partitions are lost
+    properties::Op& op = history_->record(spec_.name, properties::OpKind::kLose, sim_.now());
+    op.group = spec_.group;
+    op.partitions.assign(state_->owned.begin(), state_->owned.end());
+    op.generation = state_->owned_generation;
+    op.detail = "the process crashed";
+    state_->owned.clear();
+  }
+  state_->processing = false;
   sim::RpcEndpoint rpc(env.network(), env.id());
   // Shared with the poll fiber: the consumer keeps a raw pointer to it.
   auto listener = std::make_shared<Listener>(*this);
@@ -162,7 +180,7 @@ void ConsumerDriver::commit(cluster::KafkaConsumer& consumer, const cluster::Pol
 
 // Every commit the consumer sends (the driver's, auto-commits, those before a revocation
 // and at close) becomes a commit operation: invoked now, completed with its outcome.
-std::function<void(cluster::ErrorCode)> ConsumerDriver::record_commit(
+std::function<void(cluster::ErrorCode, bool)> ConsumerDriver::record_commit(
     const std::map<cluster::TopicPartition, cluster::OffsetAndEpoch>& offsets,
     const std::optional<cluster::GroupGeneration>& generation) {
   const std::uint64_t id = history_->invoke(spec_.name, properties::OpKind::kCommit, sim_.now());
@@ -170,13 +188,17 @@ std::function<void(cluster::ErrorCode)> ConsumerDriver::record_commit(
   op.group = spec_.group;
   for (const auto& [tp, at] : offsets) op.offsets[tp] = at.offset;
   op.generation = generation ? generation->generation_id : cluster::kNoGeneration;
-  return [history = history_, id, &sim = sim_](cluster::ErrorCode error) {
+  return [history = history_, id, &sim = sim_](cluster::ErrorCode error, bool maybe_applied) {
     properties::Op& settled = history->pending(id);
     settled.error = error;
-    const properties::OpStatus status = error == cluster::ErrorCode::kNone
-                                            ? properties::OpStatus::kOk
-                                            : commit_refused(error) ? properties::OpStatus::kFail
-                                                                    : properties::OpStatus::kInfo;
+    // Refused is definite only when no earlier attempt of the commit may have landed.
+    const properties::OpStatus status =
+        error == cluster::ErrorCode::kNone                 ? properties::OpStatus::kOk
+        : commit_refused(error) && !maybe_applied          ? properties::OpStatus::kFail
+                                                           : properties::OpStatus::kInfo;
+    if (maybe_applied && error != cluster::ErrorCode::kNone) {
+      settled.detail = "an earlier attempt may have been written";
+    }
     history->complete(id, status, sim.now());
   };
 }

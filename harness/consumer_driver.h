@@ -5,6 +5,9 @@
 // assignment change the rebalance listener hears of (assign, revoke, lose, with the
 // generation). Used by scenarios and the group end-to-end tests.
 //
+// A crash of the client node ends the process; a restart starts a new consumer under the
+// same process name, and first records the partitions the dead one owned as lost.
+//
 // Invariants: 1. every commit the consumer sends is recorded with exactly the offsets and
 // generation it carries (through KafkaConsumer's commit observer, so auto-commits and the
 // commits before a revocation are recorded too); 2. assignment changes
@@ -14,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,13 +73,17 @@ class ConsumerDriver {
     bool processing = false;
     std::uint64_t records = 0;
     std::shared_ptr<cluster::KafkaConsumer> consumer;
+    // What the listener last left this process owning, and from which generation: a
+    // restart after a crash records it as lost (the process is a new member now).
+    std::set<cluster::TopicPartition> owned;
+    std::int32_t owned_generation = cluster::kNoGeneration;
   };
   class Listener;
   void main();
   void poll_loop(cluster::KafkaConsumer& consumer);
   void record_poll(const cluster::PollResult& result, sim::SimTime invoked_at);
   void commit(cluster::KafkaConsumer& consumer, const cluster::PollResult& result);
-  std::function<void(cluster::ErrorCode)> record_commit(
+  std::function<void(cluster::ErrorCode, bool)> record_commit(
       const std::map<cluster::TopicPartition, cluster::OffsetAndEpoch>& offsets,
       const std::optional<cluster::GroupGeneration>& generation);
 

@@ -134,26 +134,36 @@ std::vector<Violation> check_commit_fencing(const History& history) {
   return violations;
 }
 
+// The coordinator applies a commit somewhere between its invocation and its completion,
+// so only a commit that completed before another was invoked is known to come first: a
+// commit is reported when its offset is below one that an ok commit of the group had
+// already completed before it was sent. (A commit whose answer was held up — its member
+// paused after sending it — completes late without having been applied late.)
 std::vector<Violation> check_committed_offsets_monotonic(const History& history) {
-  std::map<std::pair<std::string, cluster::TopicPartition>, std::pair<cluster::Offset, const Op*>>
-      last;
-  std::vector<Violation> violations;
-  for (const Op* commit : ops_by_completion(history, OpKind::kCommit)) {
+  std::map<std::pair<std::string, cluster::TopicPartition>, RunningMax> done;
+  const std::vector<const Op*> commits = ops_by_completion(history, OpKind::kCommit);
+  for (const Op* commit : commits) {
     if (commit->status != OpStatus::kOk) continue;
     for (const auto& [tp, offset] : commit->offsets) {
-      const auto [it, first] = last.try_emplace({group_of(*commit), tp}, offset, commit);
-      if (first) continue;
-      const auto [previous, previous_commit] = it->second;
-      it->second = {offset, commit};
-      if (offset >= previous) continue;
+      done[{group_of(*commit), tp}].add(completed(*commit), offset.value(), commit);
+    }
+  }
+  for (auto& [key, offsets] : done) offsets.seal();
+  std::vector<Violation> violations;
+  for (const Op* commit : commits) {
+    if (commit->status != OpStatus::kOk) continue;
+    for (const auto& [tp, offset] : commit->offsets) {
+      const auto earlier = done.at({group_of(*commit), tp}).max_before(invoked(*commit));
+      if (!earlier || offset.value() >= earlier->value) continue;
+      const Op& previous = *earlier->op;
       violations.push_back(Violation{
           std::string(kCommittedOffsetsMonotonic),
           fmt::format(
               "{} of group {}: the committed offset went back from {} ({}, generation {}, ok "
-              "at {} ms) to {} ({}, generation {}, ok at {} ms)",
-              cluster::to_string(tp), group_of(*commit), previous, previous_commit->process,
-              previous_commit->generation, ms(previous_commit->completed_at), offset,
-              commit->process, commit->generation, ms(commit->completed_at)),
+              "at {} ms) to {} ({}, generation {}, sent at {} ms, ok at {} ms)",
+              cluster::to_string(tp), group_of(*commit), earlier->value, previous.process,
+              previous.generation, ms(previous.completed_at), offset, commit->process,
+              commit->generation, ms(commit->invoked_at), ms(commit->completed_at)),
           commit->completed_at});
     }
   }

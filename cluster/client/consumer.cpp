@@ -235,21 +235,22 @@ ErrorCode KafkaConsumer::commit_sync(const std::map<TopicPartition, OffsetAndEpo
 ErrorCode KafkaConsumer::send_commit_sync(const std::map<TopicPartition, OffsetAndEpoch>& offsets,
                                           sim::SimTime deadline) {
   ++fetcher_->stats().commits;
-  std::function<void(ErrorCode)> observed;
+  std::function<void(ErrorCode, bool)> observed;
   if (commit_observer_) observed = commit_observer_(offsets, coordinator_->commit_generation());
-  const ErrorCode error = coordinator_->commit_sync(offsets, deadline);
-  if (observed) observed(error);
+  bool maybe_applied = false;
+  const ErrorCode error = coordinator_->commit_sync(offsets, deadline, nullptr, &maybe_applied);
+  if (observed) observed(error, maybe_applied);
   return error;
 }
 
 void KafkaConsumer::send_commit_async(std::map<TopicPartition, OffsetAndEpoch> offsets,
                                       std::function<void(ErrorCode)> done) {
   ++fetcher_->stats().commits;
-  std::function<void(ErrorCode)> observed;
+  std::function<void(ErrorCode, bool)> observed;
   if (commit_observer_) observed = commit_observer_(offsets, coordinator_->commit_generation());
-  coordinator_->commit_async(std::move(offsets), [observed = std::move(observed),
-                                                  done = std::move(done)](ErrorCode error) {
-    if (observed) observed(error);
+  coordinator_->commit_async(std::move(offsets), [observed = std::move(observed), done = std::move(done)](
+                                                     ErrorCode error, bool maybe_applied) {
+    if (observed) observed(error, maybe_applied);
     if (done) done(error);
   });
 }

@@ -43,7 +43,7 @@ namespace samsa::cluster {
 // before a revocation, at close) — with the generation it carries, when it is sent; the
 // callback it returns (may be null) is told the outcome once. Workloads record commits
 // into their history through it.
-using CommitObserver = std::function<std::function<void(ErrorCode)>(
+using CommitObserver = std::function<std::function<void(ErrorCode, bool maybe_applied)>(
     const std::map<TopicPartition, OffsetAndEpoch>& offsets,
     const std::optional<GroupGeneration>& generation)>;
 

@@ -114,18 +114,27 @@ bool ConsumerCoordinator::rebalance_in_progress() const { return needs_rebalance
 
 ErrorCode ConsumerCoordinator::commit_sync(
     const std::map<TopicPartition, OffsetAndEpoch>& offsets, sim::SimTime deadline,
-    std::map<TopicPartition, ErrorCode>* partition_errors) {
-  return state_->commit_offsets(offsets, deadline, partition_errors);
+    std::map<TopicPartition, ErrorCode>* partition_errors, bool* maybe_applied) {
+  return state_->commit_offsets(offsets, deadline, partition_errors, maybe_applied);
 }
 
 void ConsumerCoordinator::commit_async(std::map<TopicPartition, OffsetAndEpoch> offsets,
                                        std::function<void(ErrorCode)> done) {
+  commit_async(std::move(offsets), [done = std::move(done)](ErrorCode error, bool) {
+    if (done) done(error);
+  });
+}
+
+void ConsumerCoordinator::commit_async(std::map<TopicPartition, OffsetAndEpoch> offsets,
+                                       std::function<void(ErrorCode, bool)> done) {
   // The fiber holds the State, not the coordinator: the consumer may be gone when it ends.
   env_.spawn("consumer-commit-async",
              [state = state_, offsets = std::move(offsets), done = std::move(done)] {
+               bool maybe_applied = false;
                const ErrorCode error = state->commit_offsets(
-                   offsets, state->after_ms(state->config.request_timeout_ms), nullptr);
-               if (done) done(error);
+                   offsets, state->after_ms(state->config.request_timeout_ms), nullptr,
+                   &maybe_applied);
+               if (done) done(error, maybe_applied);
              });
 }
 

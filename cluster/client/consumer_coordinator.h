@@ -130,12 +130,19 @@ class ConsumerCoordinator : public std::enable_shared_from_this<ConsumerCoordina
   // `deadline`. Returns kNone or the first error (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
   // REBALANCE_IN_PROGRESS, REQUEST_TIMED_OUT, ...); retriable coordinator errors are
   // retried inside the deadline. Per-partition errors are in `partition_errors` if given.
+  // `maybe_applied`, if given, is set when an attempt may have been written although the
+  // call ends in an error (an unanswered attempt, a coordinator that lost its write):
+  // for histories, which must call such a commit indeterminate, not failed.
   ErrorCode commit_sync(const std::map<TopicPartition, OffsetAndEpoch>& offsets,
                         sim::SimTime deadline,
-                        std::map<TopicPartition, ErrorCode>* partition_errors = nullptr);
+                        std::map<TopicPartition, ErrorCode>* partition_errors = nullptr,
+                        bool* maybe_applied = nullptr);
   // The same from a new fiber; `done` (if set) is called with the result, once.
   void commit_async(std::map<TopicPartition, OffsetAndEpoch> offsets,
                     std::function<void(ErrorCode)> done);
+  // The same, telling `done` also whether the commit may have been applied (as above).
+  void commit_async(std::map<TopicPartition, OffsetAndEpoch> offsets,
+                    std::function<void(ErrorCode, bool maybe_applied)> done);
   // OffsetFetch: the committed offsets of `partitions` (absent: nothing committed).
   sim::Result<std::map<TopicPartition, OffsetAndEpoch>, ErrorCode> fetch_committed(
       const std::vector<TopicPartition>& partitions, sim::SimTime deadline);

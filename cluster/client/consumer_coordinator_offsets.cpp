@@ -28,7 +28,7 @@ ErrorCode first_error(const OffsetCommitResponse& response,
 
 ErrorCode ConsumerCoordinator::State::commit_offsets(
     const std::map<TopicPartition, OffsetAndEpoch>& offsets, sim::SimTime deadline,
-    std::map<TopicPartition, ErrorCode>* partition_errors) {
+    std::map<TopicPartition, ErrorCode>* partition_errors, bool* maybe_applied) {
   if (offsets.empty()) return ErrorCode::kNone;
   if (closed || fenced) return ErrorCode::kCoordinatorNotAvailable;
   for (int attempt = 0; attempt < kMaxOffsetAttempts && now() < deadline; ++attempt) {
@@ -59,6 +59,12 @@ ErrorCode ConsumerCoordinator::State::commit_offsets(
                                                 : first_error(*response, partition_errors);
     if (error == ErrorCode::kNone) return ErrorCode::kNone;
     ++stats.failed_commits;
+    // The coordinator answers NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE when its write
+    // to the offsets topic did not finish in time; an unanswered attempt may have landed.
+    const bool may_have_landed = response == nullptr || error == ErrorCode::kNotCoordinator ||
+                                 error == ErrorCode::kCoordinatorNotAvailable ||
+                                 error == ErrorCode::kRequestTimedOut;
+    if (may_have_landed && maybe_applied != nullptr) *maybe_applied = true;
     switch (error) {
       case ErrorCode::kCoordinatorLoadInProgress:
         break;
@@ -87,6 +93,7 @@ ErrorCode ConsumerCoordinator::State::commit_offsets(
     }
     backoff(deadline);
   }
+  if (maybe_applied != nullptr) *maybe_applied = true;  // nothing proves the last try failed
   return ErrorCode::kRequestTimedOut;
 }
 

@@ -159,9 +159,15 @@ void ConsumerCoordinator::State::leave_group(std::string_view why, sim::SimTime 
 void ConsumerCoordinator::State::start_call(bool is_join, sim::MessagePtr request,
                                             std::int64_t timeout_ms) {
   SAMSA_ASSERT(!in_flight, "at most one JoinGroup or SyncGroup in flight");
-  SAMSA_ASSERT(coordinator.has_value(), "JoinGroup and SyncGroup go to a known coordinator");
   auto answer = std::make_shared<sim::Promise<CallResult>>();
   in_flight = InFlight{is_join, membership_epoch, answer};
+  if (!coordinator) {
+    // Another fiber (a commit, the heartbeat) forgot the coordinator while this one was
+    // preparing the call (the leader's assignment, the listener): the call fails at once,
+    // as an unanswered one would, and the member finds the coordinator and rejoins.
+    answer->set(CallResult(sim::Err(sim::RpcError::kTimeout)));
+    return;
+  }
   const sim::Duration timeout = after_ms(timeout_ms) - now();
   // The fiber touches only the endpoint and the promise, never this State.
   env->spawn(is_join ? "consumer-join-group" : "consumer-sync-group",

@@ -79,9 +79,12 @@ struct ConsumerCoordinator::State {
   bool send_heartbeat();
 
   // --- Offsets (consumer_coordinator_offsets.cpp) --------------------------------------
+  // `maybe_applied` (if given) is set when some attempt may have been written although the
+  // call ends in an error (it went unanswered, or the coordinator lost its write).
   ErrorCode commit_offsets(const std::map<TopicPartition, OffsetAndEpoch>& offsets,
                            sim::SimTime deadline,
-                           std::map<TopicPartition, ErrorCode>* partition_errors);
+                           std::map<TopicPartition, ErrorCode>* partition_errors,
+                           bool* maybe_applied = nullptr);
   sim::Result<std::map<TopicPartition, OffsetAndEpoch>, ErrorCode> fetch_offsets(
       const std::vector<TopicPartition>& partitions, sim::SimTime deadline);
 

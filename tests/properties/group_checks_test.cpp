@@ -142,21 +142,30 @@ TEST(CommittedOffsetsMonotonic, ANewOwnerCommittingBelowTheCommittedOffsetViolat
   EXPECT_EQ(
       result.violations[0].detail,
       "orders-0 of group g0: the committed offset went back from 5 (consumer-g0-a, generation 1, "
-      "ok at 30 ms) to 3 (consumer-g0-b, generation 2, ok at 70 ms)");
+      "ok at 30 ms) to 3 (consumer-g0-b, generation 2, sent at 65 ms, ok at 70 ms)");
 }
 
-TEST(CommittedOffsetsMonotonic, CommitsAreOrderedByCompletionNotByInvocation) {
-  HistoryScript late_low;
-  late_low.sends(0, 0, 9).assign(kA, 10, 1, {0}).poll_range(kA, 20, 0, 0, 4);
-  HistoryScript early_low = late_low;
-  late_low.commit(kA, 21, 45, 1, 0, 3).commit(kA, 25, 30, 1, 0, 5);
-  early_low.commit(kA, 21, 24, 1, 0, 3).commit(kA, 25, 30, 1, 0, 5);
-  const std::vector<Violation> violations = check_committed_offsets_monotonic(late_low.history);
+TEST(CommittedOffsetsMonotonic, ALowerCommitSentAfterAHigherOneCompletedViolatesIt) {
+  HistoryScript s;
+  s.sends(0, 0, 9).assign(kA, 10, 1, {0}).poll_range(kA, 20, 0, 0, 4);
+  s.commit(kA, 25, 30, 1, 0, 5).commit(kA, 31, 35, 1, 0, 3);
+  const std::vector<Violation> violations = check_committed_offsets_monotonic(s.history);
   ASSERT_EQ(violations.size(), 1U);
   EXPECT_TRUE(contains(violations[0].detail,
                        "went back from 5 (consumer-g0-a, generation 1, ok at 30 ms) "
-                       "to 3 (consumer-g0-a, generation 1, ok at 45 ms)"));
-  EXPECT_TRUE(check_committed_offsets_monotonic(early_low.history).empty());
+                       "to 3 (consumer-g0-a, generation 1, sent at 31 ms, ok at 35 ms)"));
+}
+
+// A commit is applied somewhere between its invocation and its completion. A lower commit
+// that was already in flight when the higher one completed may have been applied first:
+// the member that sent it was paused before its answer arrived (found by the group
+// property test: a commit sent at 3908 ms, answered at 6220 ms after a pause, while the
+// partition's new owner committed higher at 6216..6219 ms).
+TEST(CommittedOffsetsMonotonic, ALowerCommitInFlightWhenAHigherOneCompletedPasses) {
+  HistoryScript s;
+  s.sends(0, 0, 9).assign(kA, 10, 1, {0}).poll_range(kA, 20, 0, 0, 4);
+  s.commit(kA, 21, 45, 1, 0, 3).commit(kA, 25, 30, 1, 0, 5);
+  EXPECT_TRUE(check_committed_offsets_monotonic(s.history).empty());
 }
 
 TEST(CommittedOffsetsMonotonic, GroupsAndFailedCommitsDoNotCount) {
