@@ -88,6 +88,9 @@ void Partition::update_isr(const PartitionState& state) {
   if (state.partition_epoch <= state_.partition_epoch) return;
   state_ = state;
   leader_->complete_alter(state.isr, log_end_offset());
+  // A smaller ISR may let the high watermark advance at once (the minimum LEO over fewer
+  // replicas): expose it now, not at the next append or fetch.
+  sync_leader_high_watermark();
   ctx_.changed.notify();
 }
 
