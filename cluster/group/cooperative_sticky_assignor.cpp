@@ -34,8 +34,10 @@ class CooperativeStickyAssignor final : public ConsumerPartitionAssignor {
         owners[tp].insert(m.member_id);
       }
     }
-    for (auto& [member_id, assignment] : out) {
-      std::erase_if(assignment.partitions, [&](const TopicPartition& tp) {
+    for (auto& entry : out) {
+      // A named copy: clang 14 cannot capture a structured binding in a lambda.
+      const std::string& member_id = entry.first;
+      std::erase_if(entry.second.partitions, [&](const TopicPartition& tp) {
         const auto it = owners.find(tp);
         return it != owners.end() &&
                std::any_of(it->second.begin(), it->second.end(),

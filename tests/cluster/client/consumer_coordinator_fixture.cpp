@@ -19,7 +19,7 @@ GroupAssignment ModuloAssignor::assign(
     std::vector<std::string> subscribed;  // in member id order
     for (const auto& [id, unused] : out) {
       const auto member = std::find_if(members.begin(), members.end(),
-                                       [&](const auto& m) { return m.member_id == id; });
+                                       [&id = id](const auto& m) { return m.member_id == id; });
       const std::vector<std::string>& topics = member->subscription.topics;
       if (std::find(topics.begin(), topics.end(), topic) != topics.end()) subscribed.push_back(id);
     }

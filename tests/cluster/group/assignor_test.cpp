@@ -169,7 +169,7 @@ RC_GTEST_PROP(Assignor, RangeSplitsEachTopicIntoRangesDifferingByAtMostOne, ()) 
     for (const auto& [member_id, a] : out) {
       if (!subscribes(find_member(g.members, member_id), topic)) continue;
       const auto n = std::count_if(a.partitions.begin(), a.partitions.end(),
-                                   [&](const TopicPartition& p) { return p.topic == topic; });
+                                   [&topic = topic](const TopicPartition& p) { return p.topic == topic; });
       sizes.push_back(static_cast<std::int32_t>(n));
     }
     if (sizes.empty()) continue;

@@ -48,7 +48,7 @@ inline std::set<TopicPartition> subscribed_partitions(
   for (const auto& [topic, count] : partitions_per_topic) {
     const bool wanted =
         std::any_of(members.begin(), members.end(),
-                    [&](const MemberSubscription& m) { return subscribes(m, topic); });
+                    [&topic = topic](const MemberSubscription& m) { return subscribes(m, topic); });
     for (std::int32_t p = 0; wanted && p < count; ++p) out.insert(tp(topic, p));
   }
   return out;

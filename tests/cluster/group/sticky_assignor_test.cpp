@@ -234,7 +234,7 @@ RC_GTEST_PROP(CooperativeStickyAssignor, IsTheStickyAssignmentMinusPartitionsOwn
       sticky_assign(g.partitions_per_topic, g.members, PreviousAssignmentSource::kOwnedPartitions);
   GroupAssignment expected = sticky;
   for (auto& [to, a] : expected) {
-    std::erase_if(a.partitions, [&](const TopicPartition& p) {
+    std::erase_if(a.partitions, [&, &to = to](const TopicPartition& p) {
       return std::any_of(g.members.begin(), g.members.end(), [&](const MemberSubscription& m) {
         const auto& owned = m.subscription.owned_partitions;
         return m.member_id != to && std::find(owned.begin(), owned.end(), p) != owned.end();
