@@ -1,11 +1,11 @@
 // The `samsa` command. Exit codes: 0 every property held, 1 a property was violated,
 // 2 bad input or usage.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
 #include "cli/demo_command.h"
+#include "cli/hunt_command.h"
 #include "sim/log.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   int exit_code = 0;
   samsa::cli::add_demo_command(app, exit_code);
+  samsa::cli::add_hunt_command(app, exit_code);
   app.parse_complete_callback([&] { samsa::sim::set_log_level(log_level); });
   try {
     app.parse(argc, argv);

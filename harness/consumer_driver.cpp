@@ -34,11 +34,48 @@ bool commit_refused(cluster::ErrorCode error) {
 
 }  // namespace
 
+void record_poll_result(properties::History& history, const std::string& process,
+                        const std::string& group, const cluster::PollResult& result,
+                        sim::SimTime invoked_at, sim::SimTime now) {
+  const std::uint64_t id = history.invoke(process, properties::OpKind::kPoll, invoked_at);
+  properties::Op& op = history.pending(id);
+  op.group = group;
+  for (const cluster::ConsumerRecord& r : result.records) {
+    op.records.push_back(
+        properties::ReadRecord{r.tp, r.offset, r.leader_epoch, text_of(r.key), text_of(r.value)});
+  }
+  if (!result.errors.empty()) {
+    const auto& [tp, error] = *result.errors.begin();
+    op.error = error.error;
+    op.detail = fmt::format("{} on {} at {}", cluster::poll_error_name(error.kind),
+                            cluster::to_string(tp), error.offset);
+  }
+  history.complete(id, properties::OpStatus::kOk, now);
+}
+
+cluster::ConsumerConfig fast_consumer_config() {
+  cluster::ConsumerConfig config;
+  config.auto_offset_reset = cluster::OffsetResetStrategy::kEarliest;
+  config.session_timeout_ms = 2'000;
+  config.heartbeat_interval_ms = 300;
+  config.max_poll_interval_ms = 5'000;
+  config.request_timeout_ms = 2'000;
+  config.fetch_max_wait_ms = 200;
+  config.default_api_timeout_ms = 5'000;
+  config.retry_backoff_ms = 50;
+  config.auto_commit_interval_ms = 500;
+  config.metadata_max_age_ms = 5'000;
+  return config;
+}
+
 std::string_view commit_mode_name(CommitMode mode) {
   switch (mode) {
-    case CommitMode::kSync: return "sync";
-    case CommitMode::kAsync: return "async";
-    case CommitMode::kAuto: return "auto";
+    case CommitMode::kSync:
+      return "sync";
+    case CommitMode::kAsync:
+      return "async";
+    case CommitMode::kAuto:
+      return "auto";
   }
   return "?";
 }
@@ -82,7 +119,9 @@ class ConsumerDriver::Listener final : public cluster::ConsumerRebalanceListener
 ConsumerDriver::ConsumerDriver(sim::Simulation& sim, std::vector<sim::NodeId> bootstrap_nodes,
                                ConsumerDriverSpec spec,
                                std::shared_ptr<properties::History> history)
-    : sim_(sim), bootstrap_(std::move(bootstrap_nodes)), spec_(std::move(spec)),
+    : sim_(sim),
+      bootstrap_(std::move(bootstrap_nodes)),
+      spec_(std::move(spec)),
       history_(std::move(history)) {
   SAMSA_ASSERT(history_ != nullptr, "a driver records into a history");
   SAMSA_ASSERT(!spec_.topics.empty(), "a consumer subscribes to some topic");
@@ -118,8 +157,8 @@ void ConsumerDriver::main() {
     return record_commit(offsets, generation);
   };
   auto created = cluster::KafkaConsumer::create(env, rpc, options);
-  SAMSA_ASSERT(created.ok(), fmt::format("{}: the consumer config was validated before the run",
-                                         spec_.name));
+  SAMSA_ASSERT(created.ok(),
+               fmt::format("{}: the consumer config was validated before the run", spec_.name));
   state_->consumer = created.value();
   const cluster::ErrorCode subscribed = state_->consumer->subscribe(spec_.topics, listener.get());
   SAMSA_ASSERT(subscribed == cluster::ErrorCode::kNone, "a group consumer may subscribe");
@@ -149,21 +188,8 @@ void ConsumerDriver::poll_loop(cluster::KafkaConsumer& consumer) {
 }
 
 void ConsumerDriver::record_poll(const cluster::PollResult& result, sim::SimTime invoked_at) {
-  const std::uint64_t id = history_->invoke(spec_.name, properties::OpKind::kPoll, invoked_at);
-  properties::Op& op = history_->pending(id);
-  op.group = spec_.group;
-  for (const cluster::ConsumerRecord& r : result.records) {
-    op.records.push_back(properties::ReadRecord{r.tp, r.offset, r.leader_epoch, text_of(r.key),
-                                                text_of(r.value)});
-  }
-  if (!result.errors.empty()) {
-    const auto& [tp, error] = *result.errors.begin();
-    op.error = error.error;
-    op.detail = fmt::format("{} on {} at {}", cluster::poll_error_name(error.kind),
-                            cluster::to_string(tp), error.offset);
-  }
+  record_poll_result(*history_, spec_.name, spec_.group, result, invoked_at, sim_.now());
   state_->records += result.records.size();
-  history_->complete(id, properties::OpStatus::kOk, sim_.now());
 }
 
 void ConsumerDriver::commit(cluster::KafkaConsumer& consumer, const cluster::PollResult& result) {
@@ -193,9 +219,9 @@ std::function<void(cluster::ErrorCode, bool)> ConsumerDriver::record_commit(
     settled.error = error;
     // Refused is definite only when no earlier attempt of the commit may have landed.
     const properties::OpStatus status =
-        error == cluster::ErrorCode::kNone                 ? properties::OpStatus::kOk
-        : commit_refused(error) && !maybe_applied          ? properties::OpStatus::kFail
-                                                           : properties::OpStatus::kInfo;
+        error == cluster::ErrorCode::kNone        ? properties::OpStatus::kOk
+        : commit_refused(error) && !maybe_applied ? properties::OpStatus::kFail
+                                                  : properties::OpStatus::kInfo;
     if (maybe_applied && error != cluster::ErrorCode::kNone) {
       settled.detail = "an earlier attempt may have been written";
     }

@@ -35,11 +35,21 @@ enum class CommitMode : std::uint8_t {
 };
 std::string_view commit_mode_name(CommitMode mode);
 
+// A consumer config with short timers (sessions of 2 s, heartbeats every 300 ms, requests
+// of 2 s, auto.offset.reset=earliest) to go with fast_failover_spec (kraft_cluster.h).
+cluster::ConsumerConfig fast_consumer_config();
+
+// Records one poll's result (its records, and its first error) as an ok kPoll operation of
+// `process` in `group` ("" for a consumer outside any group).
+void record_poll_result(properties::History& history, const std::string& process,
+                        const std::string& group, const cluster::PollResult& result,
+                        sim::SimTime invoked_at, sim::SimTime now);
+
 struct ConsumerDriverSpec {
   std::string name = "consumer-0";  // the process name and its node's name
   std::string group = "group-0";
   std::vector<std::string> topics;
-  cluster::ConsumerConfig config;   // group.id is set to `group`
+  cluster::ConsumerConfig config;  // group.id is set to `group`
   CommitMode commit = CommitMode::kSync;
   sim::Duration poll_timeout = std::chrono::milliseconds(100);
   sim::Duration processing_time = std::chrono::milliseconds(5);  // per non-empty poll

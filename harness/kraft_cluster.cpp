@@ -65,6 +65,7 @@ KRaftCluster::KRaftCluster(sim::Simulation& sim, ClusterSpec spec)
       } else {
         active_epochs_.erase(node);
       }
+      for (const auto& hook : active_hooks_) hook(node, active, epoch);
     };
     controller_configs_.push_back(std::move(config));
   }
@@ -156,12 +157,14 @@ cluster::ErrorCode KRaftCluster::setup_topic(const std::string& name, int partit
                                              int replication_factor,
                                              bool unclean_leader_election_enable,
                                              sim::Duration limit, sim::Duration settle) {
-  if (!run_until(sim_, [&] { return all_brokers_unfenced(); }, limit)) {
+  if (!run_until(
+          sim_, [&] { return all_brokers_unfenced(); }, limit)) {
     return cluster::ErrorCode::kRequestTimedOut;
   }
   auto created = create_topic(name, partitions, replication_factor, unclean_leader_election_enable);
-  if (!run_until(sim_, [&] { return created->done; }, limit) || !created->response ||
-      created->response->topics.empty()) {
+  if (!run_until(
+          sim_, [&] { return created->done; }, limit) ||
+      !created->response || created->response->topics.empty()) {
     return cluster::ErrorCode::kRequestTimedOut;
   }
   if (created->response->topics[0].error != cluster::ErrorCode::kNone) {
@@ -177,7 +180,8 @@ cluster::ErrorCode KRaftCluster::setup_topic(const std::string& name, int partit
   };
   if (!run_until(sim_, all_led, limit)) return cluster::ErrorCode::kRequestTimedOut;
   // The controller committed the leaders; the brokers apply them a little later.
-  run_until(sim_, [] { return false; }, settle);
+  run_until(
+      sim_, [] { return false; }, settle);
   return cluster::ErrorCode::kNone;
 }
 

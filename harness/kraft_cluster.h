@@ -83,6 +83,11 @@ class KRaftCluster {
   void on_metadata(std::function<void(sim::NodeId, const cluster::MetadataImage&)> hook) {
     hooks_.push_back(std::move(hook));
   }
+  // Called with (controller node, active, Raft epoch) when a controller becomes or stops
+  // being the active one.
+  void on_active_change(std::function<void(sim::NodeId, bool, cluster::LeaderEpoch)> hook) {
+    active_hooks_.push_back(std::move(hook));
+  }
 
   // --- Admin calls: started from the admin node; the caller runs the simulation --------
   template <class Response>
@@ -114,6 +119,7 @@ class KRaftCluster {
   std::map<sim::NodeId, cluster::MetadataImage> metadata_;     // by controller node
   std::map<sim::NodeId, cluster::LeaderEpoch> active_epochs_;  // controllers active now
   std::vector<std::function<void(sim::NodeId, const cluster::MetadataImage&)>> hooks_;
+  std::vector<std::function<void(sim::NodeId, bool, cluster::LeaderEpoch)>> active_hooks_;
   sim::NodeId admin_;
   sim::RpcEndpoint* admin_rpc_ = nullptr;
 };

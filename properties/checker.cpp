@@ -5,8 +5,10 @@
 #include <utility>
 
 #include "properties/consumption_checks.h"
+#include "properties/data_checks.h"
 #include "properties/group_checks.h"
 #include "properties/group_measurements.h"
+#include "properties/replica_checks.h"
 
 namespace samsa::properties {
 
@@ -18,15 +20,49 @@ void CheckResult::merge(CheckResult other) {
 
 const std::vector<PropertyInfo>& registered_properties() {
   static const std::vector<PropertyInfo> properties{
-      {kGroupExclusivity, "no partition has two owners within one group generation's lifetime"},
-      {kCommitFencing, "no commit succeeds with a generation older than one already formed"},
-      {kCommittedOffsetsMonotonic, "a group's committed offset of a partition never goes back"},
+      {kLostWrite, "no acknowledged record is missing below an offset reads went past",
+       "acks=all, no unclean election, no whole ISR powered off without fsync per write"},
+      {kUnseen, "every acknowledged record is read by the end of the run",
+       "as lost-write, and the final reader reached every high watermark"},
+      {kDuplicate, "no value is read at two offsets (promised with idempotence)",
+       "enable.idempotence=true"},
+      {kInconsistentOffsets, "no offset holds two different values across reads",
+       "always between reads; against acknowledgements as lost-write"},
+      {kNonmonotonicSend, "a producer's later send to a partition lands at a higher offset",
+       "enable.idempotence=true or max.in.flight.requests.per.connection=1"},
+      {kAbortedRead, "no value whose send definitely failed is read", "always"},
+      {kPerKeyOrder, "a key's values land in send order (idempotence or one request in flight)",
+       "enable.idempotence=true or max.in.flight.requests.per.connection=1"},
+      {kReplicaLogMatching, "replicas hold the same records below both their high watermarks",
+       "always"},
+      {kCommittedDataKept, "no offset once below a leader's high watermark disappears",
+       "no unclean election, no whole ISR powered off without fsync per write"},
+      {kMonotonicHw, "a leader's high watermark never decreases within its leadership",
+       "always (the follower rule: as committed-data-kept)"},
+      {kOneLeaderPerEpoch, "at most one broker leads a partition in each leader epoch", "always"},
+      {kOneControllerPerEpoch, "at most one active controller per Raft epoch; no divergent commit",
+       "always"},
+      {kIsrLegality, "every committed ISR holds its leader and no fenced broker beside others",
+       "always"},
+      {kGroupExclusivity, "no partition has two owners within one group generation's lifetime",
+       "members of one generation (zombies thrown out of the group are exempt)"},
+      {kCommitFencing, "no commit succeeds with a generation older than one already formed",
+       "group commits (generation >= 0); manual assignment is exempt"},
+      {kCommittedOffsetsMonotonic, "a group's committed offset of a partition never goes back",
+       "as lost-write; commits completed before the later one was sent"},
       {kCommittedOffsetsWithinBounds,
-       "a group commits only offsets in [0, 1 + highest offset it polled]"},
+       "a group commits only offsets in [0, 1 + highest offset it polled]",
+       "group commits of what the group polled"},
       {kRebalanceNoSkip,
-       "a new owner starts at or below the committed offset, skipping no known record"},
-      {kPollSkip, "a consumer's successive reads of a partition pass over no known record"},
-      {kNonmonotonicPoll, "a consumer's successive reads of a partition have increasing offsets"},
+       "a new owner starts at or below the committed offset, skipping no known record",
+       "as lost-write; auto.offset.reset=earliest, no retention or compaction"},
+      {kPollSkip, "a consumer's successive reads of a partition pass over no known record",
+       "as lost-write; no rebalance between the polls, no retention or compaction"},
+      {kNonmonotonicPoll, "a consumer's successive reads of a partition have increasing offsets",
+       "as lost-write; no rebalance or seek between the two polls"},
+      {kLiveness, "after healing, producers finish and every partition is read to its HW in time",
+       "every fault healed: within the plan's liveness bound"},
+      {kInvariant, "no assertion inside the simulated cluster fails", "always"},
   };
   return properties;
 }

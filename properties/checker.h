@@ -18,6 +18,11 @@
 
 namespace samsa::properties {
 
+// Findings of the runner itself rather than of a checker over the history: an assertion
+// that failed inside the simulated cluster, and a liveness bound missed after healing.
+inline constexpr std::string_view kInvariant = "invariant";
+inline constexpr std::string_view kLiveness = "liveness";
+
 struct Violation {
   std::string property;  // a registered property name, e.g. "group-exclusivity"
   std::string detail;    // partition, offsets, values, processes, generations, times (ms)
@@ -36,6 +41,9 @@ struct CheckResult {
 struct PropertyInfo {
   std::string_view name;
   std::string_view description;  // one line
+  // When the guarantee is promised (config and fault mix); outside it the checker measures
+  // what broke instead of failing the run. One line.
+  std::string_view promised;
 };
 
 // Every property this build checks, in a fixed order (invariant 1).

@@ -1,11 +1,12 @@
 #include "sim/kernel.h"
 
-#include <boost/fiber/fiber.hpp>
-#include <boost/context/stack_context.hpp>
+#include <fmt/format.h>
 #include <sys/mman.h>
+
+#include <boost/context/stack_context.hpp>
+#include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <exception>
-#include <fmt/format.h>
 
 #include "sim/assert.h"
 #include "sim/sanitizer.h"
@@ -51,11 +52,16 @@ class FiberStack {
 
 std::string_view run_outcome_name(RunOutcome outcome) {
   switch (outcome) {
-    case RunOutcome::kQuiescent: return "quiescent";
-    case RunOutcome::kTimeLimit: return "time-limit";
-    case RunOutcome::kEventLimit: return "event-limit";
-    case RunOutcome::kStopped: return "stopped";
-    case RunOutcome::kFailed: return "failed";
+    case RunOutcome::kQuiescent:
+      return "quiescent";
+    case RunOutcome::kTimeLimit:
+      return "time-limit";
+    case RunOutcome::kEventLimit:
+      return "event-limit";
+    case RunOutcome::kStopped:
+      return "stopped";
+    case RunOutcome::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -76,7 +82,9 @@ Kernel::~Kernel() {
   tls_kernel = nullptr;
 }
 
-Kernel* Kernel::current() { return tls_kernel; }
+Kernel* Kernel::current() {
+  return tls_kernel;
+}
 
 Kernel& Kernel::get() {
   SAMSA_ASSERT(tls_kernel != nullptr, "no simulation is running on this thread");
@@ -101,9 +109,13 @@ NodeId Kernel::add_node(std::string name) {
   return id;
 }
 
-const std::string& Kernel::node_name(NodeId node) const { return node_at(node).name; }
+const std::string& Kernel::node_name(NodeId node) const {
+  return node_at(node).name;
+}
 
-std::size_t Kernel::live_fibers(NodeId node) const { return node_at(node).fibers.size(); }
+std::size_t Kernel::live_fibers(NodeId node) const {
+  return node_at(node).fibers.size();
+}
 
 void Kernel::bring_up(NodeId node) {
   Node& n = node_at(node);
@@ -121,9 +133,12 @@ void Kernel::crash(NodeId node) {
   n.paused = false;
   trace_.record(now_, node, EventKind::kCrash, n.incarnation);
   scheduler_.unpark(n.parked);
-  for (FiberRecord* fiber : n.fibers) {
-    fiber->killed = true;
-    make_ready(fiber, WakeReason::kKilled);
+  // Newest first: a fiber is unwound before the fiber that spawned it (its parent, and in
+  // the end the node's main), so a child's destructors — a lock's release, a waiter's
+  // removal — never touch objects on a parent's stack that is already gone.
+  for (auto it = n.fibers.rbegin(); it != n.fibers.rend(); ++it) {
+    (*it)->killed = true;
+    make_ready(*it, WakeReason::kKilled);
   }
 }
 
@@ -143,7 +158,6 @@ void Kernel::resume(NodeId node) {
   trace_.record(now_, node, EventKind::kResumeNode, n.incarnation);
   scheduler_.unpark(n.parked);
 }
-
 
 void Kernel::park(boost::fibers::context* ctx, const FiberRecord* fiber) noexcept {
   ctx->ready_link(nodes_[fiber->node.value()].parked);
@@ -177,12 +191,12 @@ FiberId Kernel::spawn(NodeId node, std::string name, std::function<void()> body)
   fiber->waiting = false;
   fiber->reason = WakeReason::kNone;
   n.fibers.push_back(fiber);
-  trace_.record(now_, node, EventKind::kSpawn, fiber->id.value(),
-                [&] { return fiber->name; });
+  trace_.record(now_, node, EventKind::kSpawn, fiber->id.value(), [&] { return fiber->name; });
 
   pending_record_ = fiber;
-  boost::fibers::fiber f(std::allocator_arg, FiberStack{fiber},
-                         [this, fiber, body = std::move(body)]() mutable { run_fiber(fiber, body); });
+  boost::fibers::fiber f(
+      std::allocator_arg, FiberStack{fiber},
+      [this, fiber, body = std::move(body)]() mutable { run_fiber(fiber, body); });
   pending_record_ = nullptr;
   SAMSA_ASSERT(fiber->ctx != nullptr, "the scheduler did not see the new fiber");
   f.detach();
@@ -333,8 +347,7 @@ RunOutcome Kernel::run(RunLimits limits) {
 }
 
 void Kernel::fail(std::string reason) {
-  trace_.record(now_, current_node(), EventKind::kFailure, fnv1a64(reason),
-                [&] { return reason; });
+  trace_.record(now_, current_node(), EventKind::kFailure, fnv1a64(reason), [&] { return reason; });
   if (failure_.empty()) failure_ = std::move(reason);
 }
 

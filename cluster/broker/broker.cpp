@@ -20,9 +20,6 @@
 
 namespace samsa::cluster {
 
-namespace {
-
-// "orders-3" -> {orders, 3}; topic names may hold '-' themselves.
 std::optional<TopicPartition> parse_partition_dir(const std::string& name) {
   const std::size_t dash = name.rfind('-');
   if (dash == std::string::npos || dash == 0 || dash + 1 >= name.size()) return std::nullopt;
@@ -33,6 +30,8 @@ std::optional<TopicPartition> parse_partition_dir(const std::string& name) {
   }
   return TopicPartition{name.substr(0, dash), PartitionIndex(index)};
 }
+
+namespace {
 
 // Opens (and so recovers) every partition log found under log.dirs.
 void recover_logs(sim::NodeEnv& env, const BrokerConfig& config, ReplicaManager& replicas) {
@@ -126,9 +125,8 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
   ReplicaManager replicas(ctx);
   // Group coordination follows this broker's leaderships of the offsets topic.
   CoordinatorService groups(ctx, replicas);
-  replicas.set_role_listener([&groups](const TopicPartition& tp, ReplicaRole role, LeaderEpoch epoch) {
-    groups.on_role(tp, role, epoch);
-  });
+  replicas.set_role_listener([&groups](const TopicPartition& tp, ReplicaRole role,
+                                       LeaderEpoch epoch) { groups.on_role(tp, role, epoch); });
   recover_logs(env, config, replicas);
   replicas.start_checkpointing();
   SAMSA_LOG_DEBUG("broker {} up", config.broker_id);
@@ -141,17 +139,33 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
       std::chrono::milliseconds(config.request_timeout_ms));
 
   if (config.metadata_source == MetadataSource::kPushedByTest) {
-    serve_requests(env, config, rpc, replicas, image, producer_ids, groups, [&](const sim::Envelope& request) {
-      const auto* update = dynamic_cast<const MetadataUpdate*>(request.message.get());
-      if (update == nullptr) return false;
-      replicas.apply_metadata(image, update->delta);  // in order, in the receive loop
-      return true;
-    });
+    serve_requests(
+        env, config, rpc, replicas, image, producer_ids, groups, [&](const sim::Envelope& request) {
+          const auto* update = dynamic_cast<const MetadataUpdate*>(request.message.get());
+          if (update == nullptr) return false;
+          replicas.apply_metadata(image, update->delta);  // in order, in the receive loop
+          return true;
+        });
     return;
   }
   // KIP-631: the metadata log, followed as an observer, drives every role change.
-  controller::MetadataStateMachine machine(
-      image, [&](const MetadataDelta& delta) { replicas.apply_metadata(image, delta); });
+  // KIP-631: a starting broker acts on no partition state until the metadata holds its
+  // registration for this process (Kafka's BrokerServer installs its metadata publishers
+  // only after the initial catch-up). Leaderships replayed from before a restart — which
+  // the controller moves away when the new incarnation registers — are never acted on: a
+  // leader that lost power must not lead again in its old epoch with a shorter log.
+  bool published = false;
+  controller::MetadataStateMachine machine(image, [&](const MetadataDelta& delta) {
+    if (published) return replicas.apply_metadata(image, delta);
+    if (!image.apply(delta)) return;
+    const BrokerRegistration* self = image.broker(config.broker_id);
+    if (registered == nullptr || self == nullptr ||
+        self->incarnation != registered->incarnation()) {
+      return;
+    }
+    published = true;
+    replicas.publish_image(image);
+  });
   raft::RaftReplica metadata_log(env, rpc, metadata_log_config(config), machine);
   machine.set_high_watermark_source([&] { return metadata_log.leader_high_watermark(); });
   controller.set_hint_source([&] { return metadata_log.leader(); });
@@ -162,20 +176,22 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
                             [&] { return machine.published_end_offset(); });
   lifecycle.start();
   registered = &lifecycle;
-  serve_requests(env, config, rpc, replicas, image, producer_ids, groups, [&](const sim::Envelope& request) {
-    if (metadata_log.handle(request)) return true;
-    if (dynamic_cast<const ControlledShutdownRequest*>(request.message.get()) == nullptr) {
-      return false;
-    }
-    lifecycle.begin_controlled_shutdown();
-    env.spawn("controlled-shutdown", [&, request, allowed = lifecycle.shutdown_allowed_event()] {
-      // Answered once the controller allows the stop (or never, if the process dies).
-      allowed->wait();
-      replicas.flush_for_shutdown();
-      rpc.reply(request, std::make_shared<ControlledShutdownResponse>());
-    });
-    return true;
-  });
+  serve_requests(
+      env, config, rpc, replicas, image, producer_ids, groups, [&](const sim::Envelope& request) {
+        if (metadata_log.handle(request)) return true;
+        if (dynamic_cast<const ControlledShutdownRequest*>(request.message.get()) == nullptr) {
+          return false;
+        }
+        lifecycle.begin_controlled_shutdown();
+        env.spawn("controlled-shutdown",
+                  [&, request, allowed = lifecycle.shutdown_allowed_event()] {
+                    // Answered once the controller allows the stop (or never, if the process dies).
+                    allowed->wait();
+                    replicas.flush_for_shutdown();
+                    rpc.reply(request, std::make_shared<ControlledShutdownResponse>());
+                  });
+        return true;
+      });
 }
 
 }  // namespace samsa::cluster

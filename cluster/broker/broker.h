@@ -11,18 +11,37 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "cluster/bugs.h"
 #include "cluster/broker/leader_replica_state.h"
+#include "cluster/bugs.h"
 #include "cluster/group/group_config.h"
 #include "cluster/log/log_config.h"
+#include "cluster/metadata/metadata.h"
 #include "cluster/types.h"
 #include "sim/ids.h"
 #include "sim/node_env.h"
 
 namespace samsa::cluster {
+
+enum class ReplicaRole : std::uint8_t { kNone, kLeader, kFollower };
+
+// One replica's state after a change of its role, leader epoch, high watermark, log end
+// offset or (on the leader) the ISR it uses for the high watermark and acks — what the
+// harness's observer is told (white-box: it observes, never steers).
+struct ReplicaObservation {
+  BrokerId broker{0};
+  TopicPartition tp;
+  ReplicaRole role = ReplicaRole::kNone;
+  LeaderEpoch leader_epoch{kNoLeaderEpoch};
+  Offset high_watermark{0};
+  Offset log_end_offset{0};
+  std::vector<BrokerId> isr;  // the maximal ISR (KIP-497) while leading; empty otherwise
+  bool operator==(const ReplicaObservation&) const = default;
+};
 
 enum class MetadataSource : std::uint8_t { kQuorum, kPushedByTest };
 
@@ -37,7 +56,7 @@ struct BrokerConfig {
   // leaders by hand). Both end in ReplicaManager::apply_metadata.
   MetadataSource metadata_source = MetadataSource::kQuorum;
   std::string log_dirs = "kafka-logs";
-  std::string metadata_log_dir = "metadata-log";    // metadata.log.dir
+  std::string metadata_log_dir = "metadata-log";     // metadata.log.dir
   std::int32_t broker_heartbeat_interval_ms = 2000;  // broker.heartbeat.interval.ms
   std::int32_t metadata_fetch_timeout_ms = 2000;     // the metadata log observer's fetch timeout
   LogConfig log;
@@ -53,9 +72,15 @@ struct BrokerConfig {
   std::int32_t request_timeout_ms = 30'000;
   std::int32_t replica_high_watermark_checkpoint_interval_ms = 5'000;
   std::size_t max_in_flight_requests = 512;  // handler fibers at once
-  GroupCoordinatorConfig group;  // offsets.topic.*, group.* settings
+  GroupCoordinatorConfig group;              // offsets.topic.*, group.* settings
   Bugs bugs;
+  // Called (when set) after every change a ReplicaObservation shows; must not block.
+  std::function<void(const ReplicaObservation&)> replica_observer;
 };
+
+// A partition log's directory name back to its partition: "orders-3" -> {orders, 3}
+// (topic names may hold '-' themselves); nullopt for any other name.
+std::optional<TopicPartition> parse_partition_dir(const std::string& name);
 
 // The node's main: never returns while the node is up (FiberKilled unwinds it on crash).
 void run_broker(sim::NodeEnv& env, const BrokerConfig& config);

@@ -40,6 +40,8 @@ class BrokerLifecycle {
 
   std::optional<BrokerEpoch> broker_epoch() const { return broker_epoch_; }
   bool fenced() const { return fenced_; }
+  // This process's incarnation id, sent with every registration.
+  std::uint64_t incarnation() const { return incarnation_; }
 
  private:
   void run();

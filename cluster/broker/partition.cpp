@@ -30,9 +30,25 @@ Partition::Partition(BrokerContext& ctx, TopicPartition tp, std::unique_ptr<Part
   }
   high_watermark_ = std::min(log_->checkpointed_high_watermark(), log_->log_end_offset());
   checkpointed_high_watermark_ = high_watermark_;
+  observe();
 }
 
 Partition::~Partition() = default;
+
+void Partition::observe() {
+  if (!ctx_.config.replica_observer || offline_) return;
+  ReplicaObservation now{
+      .broker = ctx_.config.broker_id,
+      .tp = tp_,
+      .role = role_,
+      .leader_epoch = role_ == ReplicaRole::kNone ? kNoLeaderEpoch : state_.leader_epoch,
+      .high_watermark = high_watermark_,
+      .log_end_offset = log_end_offset(),
+      .isr = leader_ ? leader_->maximal_isr() : std::vector<BrokerId>{}};
+  if (observed_ == now) return;
+  observed_ = now;
+  ctx_.config.replica_observer(now);
+}
 
 std::int64_t Partition::now_ms() const {
   return sim::to_ms(ctx_.env.monotonic().time_since_epoch());
@@ -42,6 +58,7 @@ std::int64_t Partition::now_ms() const {
 
 void Partition::apply_state(const PartitionState& state) {
   const sim::MutexLock lock(log_mutex_);
+  const ObserveOnExit observe_on_exit{*this};
   // Kafka's ReplicaManager ignores leader and follower changes for a partition in an
   // offline log dir ("Unable to bring up new local leader ... offline log directory").
   if (offline_) return;
@@ -178,6 +195,7 @@ AppendOutcome Partition::append_to_log(const Bytes& batch, AppendOutcome out) {
   out.appended = true;
   leader_->on_leader_append(log_end_offset());
   sync_leader_high_watermark();
+  observe();
   ctx_.changed.notify();  // new data for long polls
   return out;
 }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -35,8 +36,6 @@
 namespace samsa::cluster {
 
 class PartitionLog;
-
-enum class ReplicaRole : std::uint8_t { kNone, kLeader, kFollower };
 
 // What every partition of a broker shares.
 struct BrokerContext {
@@ -146,6 +145,17 @@ class Partition {
   // Takes the replica offline: no role, no leader state, every waiter woken.
   void go_offline(std::string_view during);
   std::int64_t now_ms() const;
+  // Tells the config's replica_observer the replica's state if it changed since last told.
+  void observe();
+  // Observes when the scope ends normally; not while a crash unwinds the fiber (the
+  // partition may already be gone with the process).
+  struct ObserveOnExit {
+    Partition& partition;
+    int exceptions = std::uncaught_exceptions();
+    ~ObserveOnExit() {
+      if (std::uncaught_exceptions() == exceptions) partition.observe();
+    }
+  };
 
   BrokerContext& ctx_;
   TopicPartition tp_;
@@ -156,7 +166,8 @@ class Partition {
   bool offline_ = false;
   Offset high_watermark_{0};
   Offset checkpointed_high_watermark_{0};
-  sim::Mutex log_mutex_;          // held by every public operation that touches the log or role
+  sim::Mutex log_mutex_;  // held by every public operation that touches the log or role
+  std::optional<ReplicaObservation> observed_;  // what observe() last reported
   std::uint64_t generation_ = 0;  // bumped on every role change; fibers of an old one stop
 };
 

@@ -35,6 +35,7 @@ bool Partition::on_fetch_response(const FetchPartition& sent, const FetchedParti
     return true;
   }
   const sim::MutexLock lock(log_mutex_);
+  const ObserveOnExit observe_on_exit{*this};
   if (role_ != ReplicaRole::kFollower || sent.current_leader_epoch != state_.leader_epoch) {
     return true;  // an answer for an older role (or an offline replica): ignore it
   }
@@ -106,6 +107,7 @@ void Partition::truncate_to(Offset offset) {
     return;
   }
   high_watermark_ = std::min(high_watermark_, log_end_offset());
+  observe();
 }
 
 // Followers take the leader's HW, clamped to their own LEO (it may move back with it).
@@ -114,6 +116,7 @@ void Partition::set_follower_high_watermark(Offset leader_high_watermark) {
   const Offset hw = std::min(leader_high_watermark, log_end_offset());
   if (hw == high_watermark_) return;
   high_watermark_ = hw;
+  observe();
   ctx_.changed.notify();  // follower reads (KIP-392) long-poll on it
 }
 
@@ -124,6 +127,7 @@ void Partition::sync_leader_high_watermark() {
   SAMSA_ASSERT(hw <= log_end_offset(), fmt::format("{}: leader HW above its LEO", to_string(tp_)));
   if (hw == high_watermark_) return;
   high_watermark_ = hw;
+  observe();
   ctx_.changed.notify();  // acks=all waiters and long polls re-check
 }
 

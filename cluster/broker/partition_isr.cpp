@@ -46,6 +46,7 @@ void Partition::maybe_expand_isr(BrokerId follower) {
 void Partition::send_alter_partition(std::vector<BrokerId> new_isr) {
   SAMSA_ASSERT(leader_.has_value(), "only a leader alters its ISR");
   leader_->begin_alter(new_isr);
+  observe();
   ctx_.changed.notify();  // the maximal ISR governs acks now
   auto request = std::make_shared<AlterPartitionRequest>();
   request->broker_id = ctx_.config.broker_id;
@@ -76,6 +77,7 @@ void Partition::on_alter_response(std::uint64_t generation,
     // INELIGIBLE_REPLICA, ...): the next check proposes again from what metadata says.
     SAMSA_LOG_DEBUG("{}: AlterPartition failed", to_string(tp_));
     leader_->abort_alter();
+    observe();
     ctx_.changed.notify();
     return;
   }
@@ -88,6 +90,7 @@ void Partition::update_isr(const PartitionState& state) {
   if (state.partition_epoch <= state_.partition_epoch) return;
   state_ = state;
   leader_->complete_alter(state.isr, log_end_offset());
+  observe();
   // A smaller ISR may let the high watermark advance at once (the minimum LEO over fewer
   // replicas): expose it now, not at the next append or fetch.
   sync_leader_high_watermark();

@@ -80,14 +80,20 @@ Partition& ReplicaManager::get_or_create(const TopicPartition& tp) {
 
 void ReplicaManager::apply_metadata(MetadataImage& image, const MetadataDelta& delta) {
   if (!image.apply(delta)) return;
-  for (const PartitionState& state : delta.partitions) {
-    const bool replica = is_replica(state, ctx_.config.broker_id);
-    if (!replica && find(state.tp) == nullptr) continue;
-    Partition& partition = get_or_create(state.tp);
-    partition.apply_state(state);
-    if (partition.role() == ReplicaRole::kFollower) fetchers_.ensure_fetcher(state.leader);
-    if (role_listener_) role_listener_(state.tp, partition.role(), partition.leader_epoch());
-  }
+  for (const PartitionState& state : delta.partitions) apply_partition_state(state);
+}
+
+void ReplicaManager::publish_image(const MetadataImage& image) {
+  for (const auto& [tp, state] : image.partitions()) apply_partition_state(state);
+}
+
+void ReplicaManager::apply_partition_state(const PartitionState& state) {
+  const bool replica = is_replica(state, ctx_.config.broker_id);
+  if (!replica && find(state.tp) == nullptr) return;
+  Partition& partition = get_or_create(state.tp);
+  partition.apply_state(state);
+  if (partition.role() == ReplicaRole::kFollower) fetchers_.ensure_fetcher(state.leader);
+  if (role_listener_) role_listener_(state.tp, partition.role(), partition.leader_epoch());
 }
 
 std::vector<Partition*> ReplicaManager::followed_from(BrokerId leader) {

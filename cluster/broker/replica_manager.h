@@ -36,6 +36,9 @@ class ReplicaManager {
   std::vector<TopicPartition> offline_partitions() const;
   // Applies a MetadataUpdate from the controller (ignored unless newer than the image).
   void apply_metadata(MetadataImage& image, const MetadataDelta& delta);
+  // Acts on every partition of `image` at once: the first publish after start-up, once the
+  // image holds this process's own registration (broker.cpp).
+  void publish_image(const MetadataImage& image);
   // Told, after each metadata change of a partition hosted here, its role and leader epoch
   // (the group coordinator follows the offsets topic's leaderships this way). Called from
   // the fiber that applies metadata, in metadata order.
@@ -56,6 +59,7 @@ class ReplicaManager {
   std::vector<Partition*> followed_from(BrokerId leader);
 
  private:
+  void apply_partition_state(const PartitionState& state);
   Partition& get_or_create(const TopicPartition& tp);
   std::vector<FetchedPartition> read_all(const FetchRequest& request);
 

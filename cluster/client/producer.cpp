@@ -25,7 +25,10 @@ KafkaProducer::KafkaProducer(sim::NodeEnv& env, sim::RpcEndpoint& rpc, ProducerO
       partitioner_(options.partitioner),
       accumulator_(options.config),
       metadata_(std::move(options.bootstrap_nodes),
-                std::chrono::milliseconds(options.config.metadata_max_age_ms)) {
+                std::chrono::milliseconds(options.config.metadata_max_age_ms)),
+      idempotence_(static_cast<std::size_t>(
+          std::clamp(options.config.max_in_flight_requests_per_connection, 1,
+                     static_cast<std::int32_t>(IdempotenceState::kBatchesInFlightMax)))) {
   if (!partitioner_) {
     partitioner_ = std::make_shared<DefaultPartitioner>(env.rng(), config_.batch_size);
   }
@@ -46,11 +49,12 @@ SendPromise KafkaProducer::send(const std::string& topic, std::optional<Bytes> k
   const std::optional<TopicPartitions> info = metadata_.topic(topic);
   if (closed_ || !info) {
     auto promise = std::make_shared<sim::Promise<SendResult>>();
-    promise->set(SendResult{.outcome = SendOutcome::kFailed,
-                            .tp = {topic, PartitionIndex(-1)},
-                            .offset = Offset(-1),
-                            .failure = closed_ ? SendFailure::kClosed : SendFailure::kMetadataTimeout,
-                            .error = ErrorCode::kNone});
+    promise->set(
+        SendResult{.outcome = SendOutcome::kFailed,
+                   .tp = {topic, PartitionIndex(-1)},
+                   .offset = Offset(-1),
+                   .failure = closed_ ? SendFailure::kClosed : SendFailure::kMetadataTimeout,
+                   .error = ErrorCode::kNone});
     ++stats_.failed;
     return promise;
   }

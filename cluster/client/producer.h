@@ -16,7 +16,12 @@
 // already be in flight, so retries may reorder and duplicate records, as in Kafka; 6.
 // with enable.idempotence nothing is sent before InitProducerId answered, every batch
 // carries (producer id, epoch, sequence) from producer_idempotence.h, and a retried
-// batch is resent with the same ones (the broker's duplicate check makes it land once).
+// batch is resent with the same ones (the broker's duplicate check makes it land once)
+// unless a KIP-360 epoch bump rewrote its partition's batches in flight from sequence 0
+// in their old order; a retried batch leaves only when it is its partition's oldest batch
+// in flight, so idempotent sends keep their order per partition across failovers, and at
+// most max.in.flight batches of a partition leave after its oldest unsettled one, so every
+// retry is within the broker's five-batch duplicate window.
 //
 // Lifetime: fibers keep the producer alive through shared_ptr; env and the endpoint must
 // outlive every fiber (true when the node's main fiber owns them), or die by a crash.
@@ -63,8 +68,9 @@ struct ProducerOptions {
 class KafkaProducer : public std::enable_shared_from_this<KafkaProducer> {
  public:
   // From a fiber on env's node: validates the config and starts the sender fiber.
-  static sim::Result<std::shared_ptr<KafkaProducer>, ConfigError> create(
-      sim::NodeEnv& env, sim::RpcEndpoint& rpc, ProducerOptions options);
+  static sim::Result<std::shared_ptr<KafkaProducer>, ConfigError> create(sim::NodeEnv& env,
+                                                                         sim::RpcEndpoint& rpc,
+                                                                         ProducerOptions options);
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;
 

@@ -11,6 +11,10 @@ namespace samsa::cluster {
 
 namespace {
 
+BatchProducer producer_of(const ProducerBatch& batch) {
+  return BatchProducer{batch.producer_id, batch.producer_epoch, batch.base_sequence};
+}
+
 std::shared_ptr<ProduceRequest> make_produce_request(const ProducerBatch& batch,
                                                      const ProducerConfig& config) {
   std::vector<RecordInput> records;
@@ -20,8 +24,7 @@ std::shared_ptr<ProduceRequest> make_produce_request(const ProducerBatch& batch,
   request->tp = batch.tp;
   request->acks = config.acks;
   request->timeout_ms = static_cast<std::int32_t>(config.request_timeout_ms);
-  request->batch = encode_batch(
-      records, BatchProducer{batch.producer_id, batch.producer_epoch, batch.base_sequence});
+  request->batch = encode_batch(records, producer_of(batch));
   return request;
 }
 
@@ -45,7 +48,8 @@ void KafkaProducer::sender_loop() {
     send_ready_batches();
     const sim::SimTime current = now();
     sim::SimTime wake_at = current + std::chrono::milliseconds(config_.retry_backoff_ms);
-    if (const auto ready_at = accumulator_.next_ready_time(current); ready_at && *ready_at > current) {
+    if (const auto ready_at = accumulator_.next_ready_time(current);
+        ready_at && *ready_at > current) {
       wake_at = std::min(wake_at, *ready_at);
     }
     wake_.wait_until(env_.deadline_after(wake_at - current));
@@ -72,13 +76,14 @@ void KafkaProducer::send_ready_batches() {
         continue;
       }
       if (in_flight_[*node] >= max_in_flight) break;
+      // KIP-98/KIP-360: a retry waits for the partition's older batches in flight.
+      if (config_.enable_idempotence && !idempotence_.may_drain(*accumulator_.head(tp))) break;
       BatchPtr batch = accumulator_.drain(tp);
-      if (config_.enable_idempotence) idempotence_.assign(*batch);
+      if (config_.enable_idempotence) idempotence_.assign(batch);
       ++batch->attempts;
       ++in_flight_[*node];
-      env_.spawn("producer-send", [self = shared_from_this(), batch, n = *node] {
-        self->send_batch(batch, n);
-      });
+      env_.spawn("producer-send",
+                 [self = shared_from_this(), batch, n = *node] { self->send_batch(batch, n); });
     }
   }
 }
@@ -94,6 +99,8 @@ void KafkaProducer::send_fire_and_forget(const BatchPtr& batch, sim::NodeId node
 
 void KafkaProducer::send_batch(const BatchPtr& batch, sim::NodeId node) {
   ++stats_.produce_requests;
+  // What this attempt carries: an epoch bump may rewrite the batch before the answer.
+  const BatchProducer sent = producer_of(*batch);
   auto result = rpc_.call(node, make_produce_request(*batch, config_),
                           std::chrono::milliseconds(config_.request_timeout_ms));
   SAMSA_ASSERT(in_flight_[node] > 0, "an answered request was counted in flight");
@@ -108,11 +115,13 @@ void KafkaProducer::send_batch(const BatchPtr& batch, sim::NodeId node) {
   } else if (const auto* response = dynamic_cast<const ProduceResponse*>(result.value().get())) {
     if (needs_metadata_refresh(response->error)) metadata_.request_update();
     AttemptFate fate = classify_response(response->error, config_.acks);
-    if (config_.enable_idempotence) fate = idempotence_.on_error(*batch, response->error, fate);
+    if (config_.enable_idempotence) {
+      fate = idempotence_.on_error(*batch, sent, response->error, fate);
+      if (fate == AttemptFate::kAppended) idempotence_.acknowledged(*batch, sent);
+    }
     on_attempt(batch, fate, response->error, response->base_offset);
   } else {
-    on_attempt(batch, AttemptFate::kFatalMaybeAppended, ErrorCode::kUnknownServerError,
-               Offset(-1));
+    on_attempt(batch, AttemptFate::kFatalMaybeAppended, ErrorCode::kUnknownServerError, Offset(-1));
   }
   wake_.set();
 }
@@ -142,20 +151,16 @@ void KafkaProducer::on_attempt(const BatchPtr& batch, AttemptFate fate, ErrorCod
   complete(*batch, give_up_outcome(batch->maybe_appended), failure, error, Offset(-1));
 }
 
-void KafkaProducer::complete(const ProducerBatch& batch, SendOutcome outcome,
-                             SendFailure failure, ErrorCode error, Offset base_offset) {
+void KafkaProducer::complete(const ProducerBatch& batch, SendOutcome outcome, SendFailure failure,
+                             ErrorCode error, Offset base_offset) {
   accumulator_.release(batch);
   if (config_.enable_idempotence) idempotence_.settled(batch);
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
     const Offset offset = outcome == SendOutcome::kAcknowledged && base_offset >= Offset(0)
                               ? Offset(base_offset.value() + static_cast<std::int64_t>(i))
                               : Offset(-1);
-    const bool first =
-        batch.records[i].promise->set(SendResult{.outcome = outcome,
-                                                 .tp = batch.tp,
-                                                 .offset = offset,
-                                                 .failure = failure,
-                                                 .error = error});
+    const bool first = batch.records[i].promise->set(SendResult{
+        .outcome = outcome, .tp = batch.tp, .offset = offset, .failure = failure, .error = error});
     SAMSA_ASSERT(first, "a send settles exactly once");
   }
   std::uint64_t& counter = outcome == SendOutcome::kAcknowledged ? stats_.acknowledged
@@ -176,8 +181,7 @@ void KafkaProducer::refresh_metadata() {
   request->topics.assign(metadata_.topics().begin(), metadata_.topics().end());
   const sim::NodeId node = metadata_.next_metadata_node();
   ++stats_.metadata_requests;
-  auto result =
-      rpc_.call(node, request, std::chrono::milliseconds(config_.request_timeout_ms));
+  auto result = rpc_.call(node, request, std::chrono::milliseconds(config_.request_timeout_ms));
   const auto* response =
       result.ok() ? dynamic_cast<const MetadataResponse*>(result.value().get()) : nullptr;
   if (response != nullptr) {
@@ -199,8 +203,7 @@ void KafkaProducer::init_producer_id() {
       result.ok() ? dynamic_cast<const InitProducerIdResponse*>(result.value().get()) : nullptr;
   if (response != nullptr && response->error == ErrorCode::kNone) {
     idempotence_.set_producer_id(response->producer_id, response->producer_epoch);
-    SAMSA_LOG_DEBUG("producer got id {} epoch {}", response->producer_id,
-                    response->producer_epoch);
+    SAMSA_LOG_DEBUG("producer got id {} epoch {}", response->producer_id, response->producer_epoch);
   } else {
     init_producer_id_retry_after_ = now() + std::chrono::milliseconds(config_.retry_backoff_ms);
   }

@@ -21,8 +21,8 @@ sim::Result<BatchPtr, AppendError> RecordAccumulator::append(const TopicPartitio
   std::deque<BatchPtr>& queue = queues_[tp];
   const auto batch_size = static_cast<std::size_t>(config_.batch_size);
   // Only a batch never sent may grow: a retried batch keeps the records it was sent with.
-  const bool fits = !queue.empty() && queue.back()->attempts == 0 &&
-                    queue.back()->bytes + size <= batch_size;
+  const bool fits =
+      !queue.empty() && queue.back()->attempts == 0 && queue.back()->bytes + size <= batch_size;
   if (!fits) {
     auto batch = std::make_shared<ProducerBatch>();
     batch->id = next_batch_id_++;
@@ -46,8 +46,7 @@ bool RecordAccumulator::head_ready(const std::deque<BatchPtr>& queue, sim::SimTi
 
 sim::SimTime RecordAccumulator::head_ready_time(const std::deque<BatchPtr>& queue) const {
   const ProducerBatch& head = *queue.front();
-  const bool full = queue.size() > 1 ||
-                    head.bytes >= static_cast<std::size_t>(config_.batch_size);
+  const bool full = queue.size() > 1 || head.bytes >= static_cast<std::size_t>(config_.batch_size);
   // A retry waits for its backoff only; a fresh batch also lingers unless full or flushed.
   if (head.attempts > 0 || full || head.id <= flush_up_to_) return head.retry_after;
   return std::max(head.retry_after, head.created + std::chrono::milliseconds(config_.linger_ms));
@@ -69,6 +68,11 @@ std::optional<sim::SimTime> RecordAccumulator::next_ready_time(sim::SimTime now)
     if (!earliest || at < *earliest) earliest = at;
   }
   return earliest;
+}
+
+const ProducerBatch* RecordAccumulator::head(const TopicPartition& tp) const {
+  const auto it = queues_.find(tp);
+  return it == queues_.end() || it->second.empty() ? nullptr : it->second.front().get();
 }
 
 BatchPtr RecordAccumulator::drain(const TopicPartition& tp) {
@@ -126,7 +130,9 @@ void RecordAccumulator::release(const ProducerBatch& batch) {
   buffered_bytes_ -= batch.bytes;
 }
 
-void RecordAccumulator::flush() { flush_up_to_ = next_batch_id_ - 1; }
+void RecordAccumulator::flush() {
+  flush_up_to_ = next_batch_id_ - 1;
+}
 
 std::size_t RecordAccumulator::queued_batches() const {
   std::size_t count = 0;

@@ -45,10 +45,10 @@ struct ProducerBatch {
   TopicPartition tp;
   std::vector<PendingRecord> records;
   std::size_t bytes = 0;
-  sim::SimTime created{};      // by the producer's monotonic clock
-  sim::SimTime retry_after{};  // not drained before this (retry.backoff.ms)
-  std::int32_t attempts = 0;   // requests sent so far
-  bool maybe_appended = false; // some attempt may have reached the log
+  sim::SimTime created{};       // by the producer's monotonic clock
+  sim::SimTime retry_after{};   // not drained before this (retry.backoff.ms)
+  std::int32_t attempts = 0;    // requests sent so far
+  bool maybe_appended = false;  // some attempt may have reached the log
   ErrorCode last_error = ErrorCode::kNone;
   // Idempotence (KIP-98): set when first drained, kept across retries within an epoch.
   ProducerId producer_id = kNoProducerId;
@@ -70,6 +70,8 @@ class RecordAccumulator {
   std::vector<TopicPartition> ready(sim::SimTime now) const;
   // The earliest time after `now` at which some head batch becomes ready, if any waits.
   std::optional<sim::SimTime> next_ready_time(sim::SimTime now) const;
+  // `tp`'s head batch, the one drain() would return, or null when none is queued.
+  const ProducerBatch* head(const TopicPartition& tp) const;
   // Removes and returns `tp`'s head batch (ready() must have named it).
   BatchPtr drain(const TopicPartition& tp);
   // Puts a batch that will be retried back at the head of its partition's queue, or, for

@@ -45,8 +45,7 @@ TEST(LeaderReplicaState, AFollowerThatStopsFetchingLeavesTheIsrAfterTheLagTime) 
   EXPECT_TRUE(f.state.out_of_sync_replicas(Offset(10), 10'000).empty());
   // b2 is at the leader's end, so it stays in sync however long it is quiet.
   EXPECT_EQ(f.state.out_of_sync_replicas(Offset(10), 10'001), (std::vector<BrokerId>{b3}));
-  EXPECT_EQ(f.state.out_of_sync_replicas(Offset(12), 11'001),
-            (std::vector<BrokerId>{b2, b3}));
+  EXPECT_EQ(f.state.out_of_sync_replicas(Offset(12), 11'001), (std::vector<BrokerId>{b2, b3}));
 }
 
 TEST(LeaderReplicaState, AFollowerThatReachedTheEndAsOfItsLastFetchCountsAsCaughtUpThen) {
@@ -126,6 +125,24 @@ TEST(LeaderReplicaState, AnIsrThatShrinksBelowMinInsyncAfterAppendAnswersAfterAp
   // ...while a request whose records were already below the HW learns the ISR shrank.
   EXPECT_EQ(f.state.check_acks_all(Offset(4), Offset(8)).error,
             ErrorCode::kNotEnoughReplicasAfterAppend);
+}
+
+// The runner's seed 16: the old leader acknowledged offset 241 (its HW 242) and crashed
+// before its follower learned HW 242 (KAFKA-9952: a HW change alone does not answer a
+// follower's long poll); fenced, it left the ISR and the follower was elected alone with
+// HW 241. Kafka (KAFKA-15583) does not advance the HW while the ISR is below
+// min.insync.replicas, so the acknowledged record stays invisible — not lost: every replica
+// holds it — until a replica rejoins the ISR.
+TEST(LeaderReplicaState, ALeaderElectedBelowMinInsyncKeepsTheHighWatermarkItHadAsAFollower) {
+  Fixture f(2);
+  f.lead(LeaderEpoch(2), Offset(242), Offset(242), Offset(241), {b1});
+  EXPECT_EQ(f.state.high_watermark(), Offset(241));
+  f.state.on_follower_fetch(b3, Offset(242), Offset(242), 1);
+  EXPECT_EQ(f.state.high_watermark(), Offset(241));  // b3 is not in the ISR yet
+  ASSERT_TRUE(f.state.may_join_isr(b3, true));
+  f.state.begin_alter({b1, b3});
+  f.state.complete_alter({b1, b3}, Offset(242));
+  EXPECT_EQ(f.state.high_watermark(), Offset(242));
 }
 
 TEST(LeaderReplicaState, WithTheAcksAllBugTheLeadersAppendAloneAcknowledges) {

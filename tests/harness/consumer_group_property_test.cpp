@@ -12,20 +12,27 @@
 #include <cstdlib>
 
 #include "tests/harness/group_run.h"
+#include "tests/harness/property_check.h"
 
 namespace samsa::harness {
 namespace {
 
 using namespace testing;
 
-enum class GroupFault : int { kCrashMember, kPauseMember, kIsolateMember, kCutFromCoordinator,
-                              kCrashCoordinator, kCount };
+enum class GroupFault : int {
+  kCrashMember,
+  kPauseMember,
+  kIsolateMember,
+  kCutFromCoordinator,
+  kCrashCoordinator,
+  kCount
+};
 
 struct FaultStep {
   GroupFault fault;
-  int member;            // 0..2
-  int duration_ms;       // how long the fault lasts before it heals
-  int gap_ms;            // quiet time before it
+  int member;       // 0..2
+  int duration_ms;  // how long the fault lasts before it heals
+  int gap_ms;       // quiet time before it
 };
 
 std::string run_schedule(std::uint64_t seed, bool cooperative, CommitMode commit,
@@ -87,33 +94,26 @@ std::string run_schedule(std::uint64_t seed, bool cooperative, CommitMode commit
   return violations.empty() ? std::string() : run.describe(violations);
 }
 
-TEST(ConsumerGroupProperty, GroupGuaranteesHoldUnderMemberCrashesPausesPartitionsAndCoordinatorFailover) {
-  rc::detail::TestParams params = rc::detail::configuration().testParams;
-  params.maxSuccess = 8;
-  if (const char* cases = std::getenv("SAMSA_GROUP_CASES")) params.maxSuccess = std::atoi(cases);
-  rc::detail::TestMetadata metadata;
-  metadata.id = "consumer-group-faults";
-  const auto result = rc::detail::checkTestable(
-      [] {
-        const auto seed = *rc::gen::inRange<std::uint64_t>(1, 1'000'000);
-        const bool cooperative = *rc::gen::arbitrary<bool>();
-        const auto commit = static_cast<CommitMode>(*rc::gen::inRange(0, 3));
-        const int count = *rc::gen::inRange(1, 5);
-        std::vector<FaultStep> steps;
-        for (int i = 0; i < count; ++i) {
-          FaultStep step{};
-          step.fault = static_cast<GroupFault>(*rc::gen::inRange(0, static_cast<int>(GroupFault::kCount)));
-          step.member = *rc::gen::inRange(0, 3);
-          step.duration_ms = *rc::gen::resize(100, rc::gen::inRange(200, 5'000));
-          step.gap_ms = *rc::gen::resize(100, rc::gen::inRange(0, 2'000));
-          steps.push_back(step);
-        }
-        RC_CLASSIFY(cooperative, "cooperative");
-        RC_ASSERT(run_schedule(seed, cooperative, commit, steps) == "");
-      },
-      metadata, params);
-  rc::detail::printResultMessage(result, std::cerr);
-  EXPECT_TRUE(result.template is<rc::detail::SuccessResult>());
+TEST(ConsumerGroupProperty,
+     GroupGuaranteesHoldUnderMemberCrashesPausesPartitionsAndCoordinatorFailover) {
+  testing::check_property("consumer-group-faults", 8, "SAMSA_GROUP_CASES", [] {
+    const auto seed = *rc::gen::inRange<std::uint64_t>(1, 1'000'000);
+    const bool cooperative = *rc::gen::arbitrary<bool>();
+    const auto commit = static_cast<CommitMode>(*rc::gen::inRange(0, 3));
+    const int count = *rc::gen::inRange(1, 5);
+    std::vector<FaultStep> steps;
+    for (int i = 0; i < count; ++i) {
+      FaultStep step{};
+      step.fault =
+          static_cast<GroupFault>(*rc::gen::inRange(0, static_cast<int>(GroupFault::kCount)));
+      step.member = *rc::gen::inRange(0, 3);
+      step.duration_ms = *rc::gen::resize(100, rc::gen::inRange(200, 5'000));
+      step.gap_ms = *rc::gen::resize(100, rc::gen::inRange(0, 2'000));
+      steps.push_back(step);
+    }
+    RC_CLASSIFY(cooperative, "cooperative");
+    RC_ASSERT(run_schedule(seed, cooperative, commit, steps) == "");
+  });
 }
 
 }  // namespace

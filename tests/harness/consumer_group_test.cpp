@@ -10,7 +10,8 @@ namespace {
 
 using namespace testing;
 
-TEST(ConsumerGroup, AGroupOfThreeSharesEveryPartitionReadsEveryAcknowledgedRecordAndHoldsEveryProperty) {
+TEST(ConsumerGroup,
+     AGroupOfThreeSharesEveryPartitionReadsEveryAcknowledgedRecordAndHoldsEveryProperty) {
   GroupRun run(1);
   ASSERT_TRUE(run.setup_ok_);
   run.add_producer(300);
@@ -45,10 +46,11 @@ std::map<cluster::TopicPartition, cluster::Offset> committed_now(GroupRun& run, 
 
 // The highest offset committed ok per partition by the ops completed before `before`.
 std::map<cluster::TopicPartition, cluster::Offset> committed_in_history(const GroupRun& run,
-                                                                      sim::SimTime before) {
+                                                                        sim::SimTime before) {
   std::map<cluster::TopicPartition, cluster::Offset> out;
   for (const properties::Op& op : run.history_->ops()) {
-    if (op.kind != OpKind::kCommit || op.status != OpStatus::kOk || op.completed_at > before) continue;
+    if (op.kind != OpKind::kCommit || op.status != OpStatus::kOk || op.completed_at > before)
+      continue;
     for (const auto& [tp, offset] : op.offsets) out[tp] = std::max(out[tp], offset);
   }
   return out;
@@ -64,16 +66,20 @@ TEST(ConsumerGroup, CommittedOffsetsSurviveACrashOfTheCoordinatorAndEveryPropert
   ASSERT_NE(old_coordinator, cluster::kNoLeader);
   const sim::SimTime crash_at = run.sim_.now();
   run.sim_.crash(run.cluster_.broker_node(old_coordinator));
-  ASSERT_TRUE(run.run_until([&] {
-    return run.coordinator() != cluster::kNoLeader && run.coordinator() != old_coordinator;
-  }, 30s));
+  ASSERT_TRUE(run.run_until(
+      [&] {
+        return run.coordinator() != cluster::kNoLeader && run.coordinator() != old_coordinator;
+      },
+      30s));
   // The new coordinator loaded every commit acknowledged before the crash.
   const auto before = committed_in_history(run, crash_at);
   std::map<cluster::TopicPartition, cluster::Offset> now;
-  ASSERT_TRUE(run.run_until([&] {
-    now = committed_now(run, 6);
-    return !now.empty();
-  }, 30s));
+  ASSERT_TRUE(run.run_until(
+      [&] {
+        now = committed_now(run, 6);
+        return !now.empty();
+      },
+      30s));
   for (const auto& [tp, offset] : before) {
     ASSERT_TRUE(now.contains(tp)) << cluster::to_string(tp);
     EXPECT_GE(now.at(tp), offset) << cluster::to_string(tp);
@@ -117,9 +123,9 @@ std::vector<properties::Violation> pause_one_member(cluster::Bugs broker_bugs,
   request->group_id = kGroup;
   request->generation_id = 1;
   request->member_id = "consumer-0-1";
-  request->offsets.push_back(cluster::OffsetCommitPartition{
-      cluster::TopicPartition{kTopic, cluster::PartitionIndex(0)}, cluster::Offset(0),
-      cluster::kNoLeaderEpoch, ""});
+  request->offsets.push_back(
+      cluster::OffsetCommitPartition{cluster::TopicPartition{kTopic, cluster::PartitionIndex(0)},
+                                     cluster::Offset(0), cluster::kNoLeaderEpoch, ""});
   auto pending = run.cluster_.call<cluster::OffsetCommitResponse>(
       run.cluster_.broker_node(run.coordinator()), request, 2s);
   EXPECT_TRUE(run.run_until([&] { return pending->done; }, 5s)) << run.sim_.kernel().failure();
@@ -132,8 +138,8 @@ std::vector<properties::Violation> pause_one_member(cluster::Bugs broker_bugs,
   *rejected_commits = 0;
   if (std::getenv("SAMSA_TEST_HISTORY") != nullptr) run.print_history();
   for (const properties::Op& op : run.history_->ops()) {
-    *rejected_commits += op.kind == OpKind::kCommit && op.process == "consumer-0" &&
-                         op.status == OpStatus::kFail;
+    *rejected_commits +=
+        op.kind == OpKind::kCommit && op.process == "consumer-0" && op.status == OpStatus::kFail;
   }
   return run.check();
 }
@@ -154,7 +160,8 @@ TEST(ConsumerGroup, AMemberPausedPastItsSessionIsFencedAndItsStaleCommitsAreReje
 
 TEST(ConsumerGroup, ACoordinatorThatAcceptsStaleGenerationCommitsBreaksCommitFencing) {
   std::uint64_t rejected = 0;
-  const auto violations = pause_one_member(bugs_of(cluster::Bug::kCommitFromStaleGeneration), &rejected);
+  const auto violations =
+      pause_one_member(bugs_of(cluster::Bug::kCommitFromStaleGeneration), &rejected);
   EXPECT_TRUE(properties_of(violations).contains("commit-fencing"));
 }
 
@@ -180,13 +187,13 @@ std::vector<properties::Violation> churn(CommitMode commit, std::vector<std::str
 }
 
 TEST(ConsumerGroup, EagerAndCooperativeRebalancesUnderChurnKeepEveryGroupProperty) {
-  for (const auto& assignors : {std::vector<std::string>{"range"},
-                                std::vector<std::string>{"cooperative-sticky"}}) {
+  for (const auto& assignors :
+       {std::vector<std::string>{"range"}, std::vector<std::string>{"cooperative-sticky"}}) {
     for (const CommitMode commit : {CommitMode::kSync, CommitMode::kAsync, CommitMode::kAuto}) {
       const auto violations = churn(commit, assignors, {}, 4);
-      EXPECT_TRUE(violations.empty()) << assignors[0] << " " << commit_mode_name(commit) << ": "
-                                      << violations.size() << " violations, first: "
-                                      << (violations.empty() ? "" : violations[0].detail);
+      EXPECT_TRUE(violations.empty())
+          << assignors[0] << " " << commit_mode_name(commit) << ": " << violations.size()
+          << " violations, first: " << (violations.empty() ? "" : violations[0].detail);
     }
   }
 }

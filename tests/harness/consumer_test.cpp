@@ -110,10 +110,12 @@ LeaderChangeRun run_leader_change(bool reset_to_latest_bug) {
   const cluster::BrokerId old_leader = f.leader_of(kTp0);
   f.sim_.crash(f.cluster_.broker_node(old_leader));
   f.start_polling();
-  EXPECT_TRUE(f.run_until([&] {
-    const cluster::BrokerId leader = f.leader_of(kTp0);
-    return leader != cluster::kNoLeader && leader != old_leader;
-  }, 15s));
+  EXPECT_TRUE(f.run_until(
+      [&] {
+        const cluster::BrokerId leader = f.leader_of(kTp0);
+        return leader != cluster::kNoLeader && leader != old_leader;
+      },
+      15s));
   const std::map<std::int64_t, std::string> after = f.produce(kTp0, 100, "after");
   EXPECT_EQ(after.size(), 100U);
   LeaderChangeRun run;
@@ -205,7 +207,8 @@ TEST(Consumer, APositionPastTheNewLeadersLogAfterAnUncleanElectionIsDetectedAsTr
   EXPECT_EQ(f.consumer_->stats().truncations_detected, 1U);
   EXPECT_EQ(offsets_of(f.consumed_), range(20, 25))
       << "reading resumed at the first offset known to diverge";
-  for (const ConsumerRecord& r : f.consumed_) EXPECT_EQ(text_of(r.value).substr(0, 10), "new-leader");
+  for (const ConsumerRecord& r : f.consumed_)
+    EXPECT_EQ(text_of(r.value).substr(0, 10), "new-leader");
   EXPECT_TRUE(f.errors_.empty());
 }
 

@@ -29,18 +29,7 @@ inline const std::string kTopic = "events";
 inline const std::string kGroup = "group-0";
 
 inline cluster::ConsumerConfig group_consumer_config() {
-  cluster::ConsumerConfig config;
-  config.auto_offset_reset = cluster::OffsetResetStrategy::kEarliest;
-  config.session_timeout_ms = 2'000;
-  config.heartbeat_interval_ms = 300;
-  config.max_poll_interval_ms = 5'000;
-  config.request_timeout_ms = 2'000;
-  config.fetch_max_wait_ms = 200;
-  config.default_api_timeout_ms = 5'000;
-  config.retry_backoff_ms = 50;
-  config.auto_commit_interval_ms = 500;
-  config.metadata_max_age_ms = 5'000;
-  return config;
+  return fast_consumer_config();
 }
 
 inline ClusterSpec spec_with(cluster::Bugs bugs) {
@@ -81,14 +70,14 @@ class GroupRun {
     spec.config.enable_idempotence = true;
     spec.config.request_timeout_ms = 1'000;
     spec.config.delivery_timeout_ms = 30'000;
-    producers_.push_back(std::make_unique<ProducerDriver>(sim_, cluster_.broker_nodes(), spec, history_));
+    producers_.push_back(
+        std::make_unique<ProducerDriver>(sim_, cluster_.broker_nodes(), spec, history_));
     producers_.back()->start();
   }
 
   ConsumerDriver& add_consumer(CommitMode commit = CommitMode::kSync,
                                std::vector<std::string> assignors = {"range"},
-                               cluster::Bugs bugs = {},
-                               sim::Duration processing_time = 5ms) {
+                               cluster::Bugs bugs = {}, sim::Duration processing_time = 5ms) {
     ConsumerDriverSpec spec;
     spec.name = fmt::format("consumer-{}", consumers_.size());
     spec.group = kGroup;
@@ -98,7 +87,8 @@ class GroupRun {
     spec.commit = commit;
     spec.bugs = bugs;
     spec.processing_time = processing_time;
-    consumers_.push_back(std::make_unique<ConsumerDriver>(sim_, cluster_.broker_nodes(), spec, history_));
+    consumers_.push_back(
+        std::make_unique<ConsumerDriver>(sim_, cluster_.broker_nodes(), spec, history_));
     consumers_.back()->start();
     return *consumers_.back();
   }
@@ -106,7 +96,9 @@ class GroupRun {
   bool run_until(const std::function<bool()>& done, sim::Duration limit) {
     return harness::run_until(sim_, done, limit);
   }
-  void run_for(sim::Duration d) { run_until([] { return false; }, d); }
+  void run_for(sim::Duration d) {
+    run_until([] { return false; }, d);
+  }
 
   bool producers_done() const {
     for (const auto& p : producers_) {
@@ -138,11 +130,11 @@ class GroupRun {
   std::vector<properties::Violation> check() {
     history_->close(sim_.now());
     std::vector<properties::Violation> all;
-    for (auto checker : {&properties::check_group_exclusivity, &properties::check_commit_fencing,
-                         &properties::check_committed_offsets_monotonic,
-                         &properties::check_committed_offsets_within_bounds,
-                         &properties::check_rebalance_no_skip, &properties::check_poll_skip,
-                         &properties::check_nonmonotonic_poll}) {
+    for (auto checker :
+         {&properties::check_group_exclusivity, &properties::check_commit_fencing,
+          &properties::check_committed_offsets_monotonic,
+          &properties::check_committed_offsets_within_bounds, &properties::check_rebalance_no_skip,
+          &properties::check_poll_skip, &properties::check_nonmonotonic_poll}) {
       for (properties::Violation& v : checker(*history_)) all.push_back(std::move(v));
     }
     return all;
@@ -167,7 +159,8 @@ class GroupRun {
   cluster::BrokerId coordinator() const {
     const cluster::TopicPartition tp{
         std::string(cluster::kOffsetsTopic),
-        cluster::partition_for_group(kGroup, fast_failover_spec().broker.group.offsets_topic_num_partitions)};
+        cluster::partition_for_group(
+            kGroup, fast_failover_spec().broker.group.offsets_topic_num_partitions)};
     const cluster::PartitionState* state = cluster_.partition(tp);
     return state == nullptr ? cluster::kNoLeader : state->leader;
   }

@@ -39,7 +39,8 @@ DriverRun run_driver(std::uint64_t seed, std::int64_t sends) {
   spec.config.delivery_timeout_ms = 30'000;
   ProducerDriver driver(sim, cluster.broker_nodes(), spec, run.history);
   driver.start();
-  EXPECT_TRUE(run_until(sim, [&] { return driver.done(); }, 120s));
+  EXPECT_TRUE(run_until(
+      sim, [&] { return driver.done(); }, 120s));
   EXPECT_EQ(sim.kernel().failure(), "");
   run.history->close(sim.now());
   run.digest = run.history->digest();

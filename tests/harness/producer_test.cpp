@@ -7,10 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
-#include <cstdio>
 #include <set>
 
 #include "cluster/log/record_batch.h"
@@ -33,7 +33,9 @@ const std::string kTopic = "orders";
 std::string text_of(const std::optional<cluster::Bytes>& bytes) {
   return bytes ? std::string(bytes->begin(), bytes->end()) : std::string("<null>");
 }
-cluster::Bytes bytes_of(const std::string& s) { return cluster::Bytes(s.begin(), s.end()); }
+cluster::Bytes bytes_of(const std::string& s) {
+  return cluster::Bytes(s.begin(), s.end());
+}
 
 struct Sent {
   std::string value;
@@ -112,9 +114,8 @@ class Fixture {
   }
 
   bool all_settled() const {
-    return sends_done_ && std::all_of(sent_.begin(), sent_.end(), [](const Sent& s) {
-             return s.promise->ready();
-           });
+    return sends_done_ && std::all_of(sent_.begin(), sent_.end(),
+                                      [](const Sent& s) { return s.promise->ready(); });
   }
 
   std::map<SendOutcome, int> outcome_counts() const {
@@ -133,9 +134,11 @@ class Fixture {
       request->max_wait_ms = 0;
       request->min_bytes = 0;
       const cluster::Offset next(records.empty() ? 0 : records.back().offset.value() + 1);
-      request->partitions.push_back(cluster::FetchPartition{
-          tp, next, cluster::kNoLeaderEpoch, cluster::kNoLeaderEpoch, cluster::Offset(-1), 1 << 20});
-      auto pending = cluster_.call<cluster::FetchResponse>(cluster_.broker_node(leader), request, 2s);
+      request->partitions.push_back(cluster::FetchPartition{tp, next, cluster::kNoLeaderEpoch,
+                                                            cluster::kNoLeaderEpoch,
+                                                            cluster::Offset(-1), 1 << 20});
+      auto pending =
+          cluster_.call<cluster::FetchResponse>(cluster_.broker_node(leader), request, 2s);
       run_until([&] { return pending->done; }, 5s);
       if (!pending->response || pending->response->partitions.empty()) continue;
       const cluster::FetchedPartition& fetched = pending->response->partitions[0];
@@ -170,7 +173,6 @@ class Fixture {
   std::vector<Sent> sent_;
   bool sends_done_ = false;
 };
-
 
 TEST(Producer, EveryAcksAllSendIsAcknowledgedWithoutFaultsAndReadsBackInSendOrderPerPartition) {
   Fixture f;
@@ -243,20 +245,23 @@ TEST(Producer, ALeaderCrashDuringSendsEndsEverySendInOneOutcomeAndLosesNoAcknowl
   int total = 0;
   for (const auto& [outcome, count] : counts) total += count;
   EXPECT_EQ(total, 400);
-  std::printf("outcomes: %d acknowledged, %d failed, %d indeterminate; %llu retries\n",
-              counts.count(SendOutcome::kAcknowledged) ? counts.at(SendOutcome::kAcknowledged) : 0,
-              counts.count(SendOutcome::kFailed) ? counts.at(SendOutcome::kFailed) : 0,
-              counts.count(SendOutcome::kIndeterminate) ? counts.at(SendOutcome::kIndeterminate) : 0,
-              static_cast<unsigned long long>(f.producer_->stats().retries));
+  std::printf(
+      "outcomes: %d acknowledged, %d failed, %d indeterminate; %llu retries\n",
+      counts.count(SendOutcome::kAcknowledged) ? counts.at(SendOutcome::kAcknowledged) : 0,
+      counts.count(SendOutcome::kFailed) ? counts.at(SendOutcome::kFailed) : 0,
+      counts.count(SendOutcome::kIndeterminate) ? counts.at(SendOutcome::kIndeterminate) : 0,
+      static_cast<unsigned long long>(f.producer_->stats().retries));
   EXPECT_GT(counts.count(SendOutcome::kAcknowledged), 0U);
   EXPECT_GT(counts[SendOutcome::kIndeterminate], 0)
       << "the request in flight at the crash may have been appended: indeterminate";
   EXPECT_GT(counts[SendOutcome::kFailed], 0) << "sends refused by the dead leader failed";
   EXPECT_GT(f.producer_->stats().retries, 0U) << "the crash made the producer retry";
-  ASSERT_TRUE(f.run_until([&] {
-    const cluster::BrokerId leader = f.leader_of(tp);
-    return leader != cluster::kNoLeader && leader != old_leader;
-  }, 10s));
+  ASSERT_TRUE(f.run_until(
+      [&] {
+        const cluster::BrokerId leader = f.leader_of(tp);
+        return leader != cluster::kNoLeader && leader != old_leader;
+      },
+      10s));
   expect_acknowledged_records_in_log(f, tp);
 }
 
@@ -306,8 +311,8 @@ TEST(Producer, WithoutIdempotenceFiveInFlightAndRequestLossRetriesDuplicateAndRe
   if (const char* seeds = std::getenv("SAMSA_PRODUCER_SEEDS")) {
     for (std::uint64_t seed = 1; seed <= std::strtoull(seeds, nullptr, 10); ++seed) {
       const Anomalies a = run_with_request_loss(seed, 0.05);
-      std::printf("seed %llu: %d duplicates, %d reorders\n",
-                  static_cast<unsigned long long>(seed), a.duplicates, a.reorders);
+      std::printf("seed %llu: %d duplicates, %d reorders\n", static_cast<unsigned long long>(seed),
+                  a.duplicates, a.reorders);
     }
   }
 }

@@ -8,7 +8,9 @@
 #include <set>
 
 #include "properties/consumption_checks.h"
+#include "properties/data_checks.h"
 #include "properties/group_checks.h"
+#include "properties/replica_checks.h"
 #include "tests/properties/history_script.h"
 
 namespace samsa::properties {
@@ -23,11 +25,30 @@ TEST(Checker, RegisteredPropertiesHaveUniqueNamesAndOneLineDescriptions) {
     EXPECT_TRUE(names.insert(p.name).second) << p.name;
     EXPECT_FALSE(p.description.empty()) << p.name;
     EXPECT_EQ(p.description.find('\n'), std::string_view::npos) << p.name;
+    EXPECT_FALSE(p.promised.empty()) << p.name;
   }
-  EXPECT_EQ(names,
-            (std::set<std::string_view>{kGroupExclusivity, kCommitFencing,
-                                        kCommittedOffsetsMonotonic, kCommittedOffsetsWithinBounds,
-                                        kRebalanceNoSkip, kPollSkip, kNonmonotonicPoll}));
+  EXPECT_EQ(names, (std::set<std::string_view>{kLostWrite,
+                                               kUnseen,
+                                               kDuplicate,
+                                               kInconsistentOffsets,
+                                               kNonmonotonicSend,
+                                               kAbortedRead,
+                                               kPerKeyOrder,
+                                               kReplicaLogMatching,
+                                               kCommittedDataKept,
+                                               kMonotonicHw,
+                                               kOneLeaderPerEpoch,
+                                               kOneControllerPerEpoch,
+                                               kIsrLegality,
+                                               kGroupExclusivity,
+                                               kCommitFencing,
+                                               kCommittedOffsetsMonotonic,
+                                               kCommittedOffsetsWithinBounds,
+                                               kRebalanceNoSkip,
+                                               kPollSkip,
+                                               kNonmonotonicPoll,
+                                               kLiveness,
+                                               kInvariant}));
 }
 
 TEST(Checker, CheckHistoryReportsRegisteredPropertiesInTheOrderTheyBecameVisible) {

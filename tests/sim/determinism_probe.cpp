@@ -1,6 +1,8 @@
 // Prints "<seed> <trace hash> <events> <outcome>" for each seed on the command line, for
-// the kernel workload and then for a whole KRaft cluster under faults (cluster <seed> ...),
-// so scripts can compare trace hashes across processes and builds
+// the kernel workload, then for a whole KRaft cluster under faults (cluster <seed> ...), then
+// for the swarm plan the seed draws, run by the runner with its workload, nemesis and
+// checkers (plan <seed> <hash> <events> <history digest> <verdict>), so scripts can compare
+// trace hashes across processes and builds
 // (scripts/check-cross-build.sh).
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +10,8 @@
 
 #include "harness/cluster_workload.h"
 #include "harness/kernel_workload.h"
+#include "harness/runner.h"
+#include "properties/plan_sample.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -32,6 +36,16 @@ int main(int argc, char** argv) {
     std::printf("cluster %llu %016llx %llu %s\n", seed,
                 static_cast<unsigned long long>(cluster.trace_hash),
                 static_cast<unsigned long long>(cluster.events), cluster.outcome.c_str());
+    samsa::properties::PlanSpace space;
+    space.base.workload.records_per_producer = 100;
+    space.base.safety = std::chrono::seconds(8);
+    space.kinds = samsa::properties::all_fault_kinds();
+    const auto run = samsa::harness::run_plan(samsa::properties::plan_for_seed(space, seed),
+                                              samsa::harness::RunOptions::seeded(seed));
+    std::printf("plan %llu %016llx %llu %016llx %s\n", seed,
+                static_cast<unsigned long long>(run.trace_hash),
+                static_cast<unsigned long long>(run.events),
+                static_cast<unsigned long long>(run.history_digest), run.pass ? "pass" : "fail");
   }
   return 0;
 }

@@ -82,6 +82,34 @@ TEST(Kernel, CrashUnwindsEveryFiberOfTheNode) {
   EXPECT_EQ(kernel.live_fibers(node), 0u);
 }
 
+TEST(Kernel, ACrashUnwindsTheNewestFiberFirstSoChildrenSeeTheirParentsStack) {
+  Kernel kernel(1);
+  const NodeId node = kernel.add_node("n");
+  kernel.bring_up(node);
+  std::vector<std::string> unwound;
+  struct Mark {
+    std::vector<std::string>& log;
+    std::string name;
+    ~Mark() { log.push_back(name); }
+  };
+  kernel.spawn(node, "main", [&] {
+    Mark main_mark{unwound, "main"};
+    for (int i = 0; i < 2; ++i) {
+      // A child whose destructor reads its parent's stack (as a lock guard on a mutex the
+      // main fiber owns does).
+      kernel.spawn(node, "child", [&, i, &parent = main_mark] {
+        Mark child_mark{unwound, "child-" + std::to_string(i) + " of " + parent.name};
+        kernel.sleep_for(10s);
+      });
+    }
+    kernel.sleep_for(10s);
+  });
+  kernel.run_for(1s);
+  kernel.crash(node);
+  kernel.run();
+  EXPECT_EQ(unwound, (std::vector<std::string>{"child-1 of main", "child-0 of main", "main"}));
+}
+
 TEST(Kernel, ChannelDeliversInOrderAndTimesOut) {
   Kernel kernel(1);
   const NodeId node = kernel.add_node("n");

@@ -108,6 +108,18 @@ TEST(RecordAccumulator, ARetriedBatchJumpsAheadOfLaterBatchesAndWaitsForItsBacko
   EXPECT_EQ(acc.drain(kTp0)->id, first->id);
 }
 
+TEST(RecordAccumulator, HeadNamesTheBatchDrainReturnsNextWithoutRemovingIt) {
+  RecordAccumulator acc(config_with(1, 0));
+  EXPECT_EQ(acc.head(kTp0), nullptr);
+  ASSERT_TRUE(acc.append(kTp0, record_of(10), kT0).ok());
+  ASSERT_TRUE(acc.append(kTp0, record_of(10), kT0).ok());
+  const ProducerBatch* head = acc.head(kTp0);
+  ASSERT_NE(head, nullptr);
+  EXPECT_EQ(acc.queued_batches(), 2U);
+  EXPECT_EQ(acc.drain(kTp0).get(), head);
+  EXPECT_EQ(acc.head(kTp1), nullptr);
+}
+
 TEST(RecordAccumulator, ARetriedBatchNeverGrowsWithNewRecords) {
   RecordAccumulator acc(config_with(16384, 0));
   ASSERT_TRUE(acc.append(kTp0, record_of(10), kT0).ok());

@@ -1,0 +1,169 @@
+#include "properties/run_plan.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace samsa::properties {
+
+namespace {
+
+struct FaultKindInfo {
+  FaultKind kind;
+  std::string_view name;
+  std::string_view description;
+};
+
+constexpr std::array<FaultKindInfo, kFaultKinds> kFaultKindInfo{{
+    {FaultKind::kCrash, "crash", "kill -9 a node (its page cache survives), restart it later"},
+    {FaultKind::kPowerLoss, "power-loss",
+     "a node loses power: writes it had not fsynced are lost, the last may be torn"},
+    {FaultKind::kPause, "pause", "a node stops taking steps (a long GC stall), then resumes"},
+    {FaultKind::kIsolate, "isolate", "cut one node off the network, then reconnect it"},
+    {FaultKind::kPartition, "partition", "split brokers and controllers into two sides"},
+    {FaultKind::kClockSkew, "clock-skew", "set a node's clock off by an offset, then reset it"},
+    {FaultKind::kLossyNetwork, "lossy-network", "drop a share of all messages for a while"},
+}};
+
+std::int64_t ms(sim::Duration d) {
+  return sim::to_ms(d);
+}
+
+std::string_view role_name(NodeRole role) {
+  switch (role) {
+    case NodeRole::kBroker:
+      return "broker";
+    case NodeRole::kController:
+      return "controller";
+    case NodeRole::kConsumer:
+      return "consumer";
+  }
+  return "?";
+}
+
+std::optional<std::string> validate_cluster(const ClusterPlan& c) {
+  if (c.controllers != 1 && c.controllers != 3 && c.controllers != 5)
+    return fmt::format("controllers = {}: a quorum has 1, 3 or 5 controllers", c.controllers);
+  if (c.brokers < 1 || c.brokers > kPlanLimits.max_brokers)
+    return fmt::format("brokers = {}: must be in [1, {}]", c.brokers, kPlanLimits.max_brokers);
+  if (c.partitions < 1 || c.partitions > kPlanLimits.max_partitions)
+    return fmt::format("partitions = {}: must be in [1, {}]", c.partitions,
+                       kPlanLimits.max_partitions);
+  if (c.replication_factor < 1 || c.replication_factor > c.brokers)
+    return fmt::format("replication.factor = {}: must be in [1, brokers = {}]",
+                       c.replication_factor, c.brokers);
+  if (c.min_insync_replicas < 1 || c.min_insync_replicas > c.replication_factor)
+    return fmt::format("min.insync.replicas = {}: must be in [1, replication.factor = {}]",
+                       c.min_insync_replicas, c.replication_factor);
+  return std::nullopt;
+}
+
+std::optional<std::string> validate_workload(const WorkloadPlan& w) {
+  if (w.producers < 0 || w.producers > kPlanLimits.max_producers)
+    return fmt::format("producers = {}: must be in [0, {}]", w.producers,
+                       kPlanLimits.max_producers);
+  if (w.consumers < 0 || w.consumers > kPlanLimits.max_consumers)
+    return fmt::format("consumers = {}: must be in [0, {}]", w.consumers,
+                       kPlanLimits.max_consumers);
+  if (w.keys < 0 || w.keys > 1000) return fmt::format("keys = {}: must be in [0, 1000]", w.keys);
+  if (w.records_per_producer < 0 || w.records_per_producer > kPlanLimits.max_records_per_producer)
+    return fmt::format("records = {}: must be in [0, {}]", w.records_per_producer,
+                       kPlanLimits.max_records_per_producer);
+  if (w.send_interval < std::chrono::milliseconds(1))
+    return std::string("send interval: must be at least 1 ms");
+  if (w.processing_time < sim::Duration::zero() || w.processing_time > std::chrono::minutes(1))
+    return fmt::format("processing time of {} ms: must be in [0, 60000] ms", ms(w.processing_time));
+  if (w.acks != 0 && w.acks != 1 && w.acks != -1)
+    return fmt::format("acks = {}: must be 0, 1 or all (-1)", w.acks);
+  if (w.max_in_flight < 1 || w.max_in_flight > 100)
+    return fmt::format("max.in.flight.requests.per.connection = {}: must be in [1, 100]",
+                       w.max_in_flight);
+  if (w.enable_idempotence && w.acks != -1)
+    return fmt::format("enable.idempotence = true needs acks = all (acks = {})", w.acks);
+  if (w.enable_idempotence && w.max_in_flight > 5)
+    return fmt::format(
+        "enable.idempotence = true needs max.in.flight.requests.per.connection <= 5 (it is {})",
+        w.max_in_flight);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view fault_kind_name(FaultKind kind) {
+  return kFaultKindInfo[static_cast<std::size_t>(kind)].name;
+}
+
+std::string_view fault_kind_description(FaultKind kind) {
+  return kFaultKindInfo[static_cast<std::size_t>(kind)].description;
+}
+
+std::optional<FaultKind> fault_kind_from_name(std::string_view name) {
+  for (const FaultKindInfo& info : kFaultKindInfo) {
+    if (info.name == name) return info.kind;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> validate_plan(const RunPlan& plan) {
+  if (auto error = validate_cluster(plan.cluster)) return error;
+  if (auto error = validate_workload(plan.workload)) return error;
+  if (plan.safety < sim::Duration::zero() || plan.safety > kPlanLimits.max_safety)
+    return fmt::format("safety phase of {} ms: must be in [0, {}] ms", ms(plan.safety),
+                       ms(kPlanLimits.max_safety));
+  if (plan.liveness <= sim::Duration::zero() || plan.liveness > kPlanLimits.max_liveness)
+    return fmt::format("liveness bound of {} ms: must be in (0, {}] ms", ms(plan.liveness),
+                       ms(kPlanLimits.max_liveness));
+  if (plan.faults.size() > kPlanLimits.max_faults)
+    return fmt::format("{} faults: at most {}", plan.faults.size(), kPlanLimits.max_faults);
+  for (std::size_t i = 0; i < plan.faults.size(); ++i) {
+    const FaultStep& f = plan.faults[i];
+    if (f.at < sim::Duration::zero() || f.at > plan.safety)
+      return fmt::format("fault {} ({}) at {} ms: outside the safety phase [0, {}] ms", i + 1,
+                         fault_kind_name(f.kind), ms(f.at), ms(plan.safety));
+    if (f.duration < sim::Duration::zero() || f.at + f.duration > plan.safety)
+      return fmt::format("fault {} ({}) lasts past the safety phase ({} + {} > {} ms)", i + 1,
+                         fault_kind_name(f.kind), ms(f.at), ms(f.duration), ms(plan.safety));
+    if (i > 0 && f.at < plan.faults[i - 1].at)
+      return fmt::format("fault {} at {} ms comes before fault {} at {} ms", i + 1, ms(f.at), i,
+                         ms(plan.faults[i - 1].at));
+    if (f.target.role == NodeRole::kConsumer && plan.workload.consumers == 0)
+      return fmt::format("fault {} ({}) targets a consumer, but the plan has none", i + 1,
+                         fault_kind_name(f.kind));
+    if (f.target.index < 0)
+      return fmt::format("fault {} ({}): node index {} is negative", i + 1, fault_kind_name(f.kind),
+                         f.target.index);
+  }
+  return std::nullopt;
+}
+
+std::string describe_plan(const RunPlan& plan) {
+  const ClusterPlan& c = plan.cluster;
+  const WorkloadPlan& w = plan.workload;
+  std::string text = fmt::format(
+      "{} controllers, {} brokers; {} partitions, replication.factor {}, min.insync.replicas {}, "
+      "unclean election {}, flush.messages {}; {} producers x {} records ({} keys, every {} ms, "
+      "acks {}, idempotence {}, in flight {}); {} consumers ({}, {}); safety {} ms, liveness {} "
+      "ms; {} faults",
+      c.controllers, c.brokers, c.partitions, c.replication_factor, c.min_insync_replicas,
+      c.unclean_leader_election_enable ? "on" : "off", c.flush_every_message ? "1" : "never",
+      w.producers, w.records_per_producer, w.keys, ms(w.send_interval),
+      w.acks == -1 ? "all" : std::to_string(w.acks), w.enable_idempotence ? "on" : "off",
+      w.max_in_flight, w.consumers, w.cooperative ? "cooperative-sticky" : "range",
+      w.auto_commit ? "auto-commit" : "commit per poll", ms(plan.safety), ms(plan.liveness),
+      plan.faults.size());
+  for (const FaultStep& f : plan.faults) {
+    text += fmt::format("\n  at {} ms: {} {}-{} for {} ms", ms(f.at), fault_kind_name(f.kind),
+                        role_name(f.target.role), f.target.index, ms(f.duration));
+    if (f.amount != 0) text += fmt::format(" (amount {})", f.amount);
+  }
+  for (const std::string& bug : plan.bugs) text += "\n  bug: " + bug;
+  return text;
+}
+
+std::int64_t plan_size(const RunPlan& plan) {
+  return static_cast<std::int64_t>(plan.faults.size()) + plan.cluster.brokers +
+         plan.cluster.controllers + plan.cluster.partitions + plan.workload.producers +
+         plan.workload.consumers + plan.workload.producers * plan.workload.records_per_producer;
+}
+
+}  // namespace samsa::properties

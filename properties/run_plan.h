@@ -1,0 +1,118 @@
+// RunPlan: one whole-cluster run as a value — the cluster's shape and config, the
+// workload, the fault schedule, the phase lengths and the bug switches. The harness's
+// runner (harness/runner.h) executes a plan under a seed; the plan generator
+// (plan_gen.h) draws plans for RapidCheck, which shrinks them (fewer faults, shorter,
+// fewer nodes and records) while the seed stays fixed; scenario files will compile to
+// plans. A plan names nodes by role and index, resolved modulo the plan's node counts, so
+// a fault stays meaningful when shrinking removes nodes.
+//
+// Invariants of a valid plan (validate_plan): 1. 1 <= replication_factor <= brokers and
+// 1 <= min_insync_replicas <= replication_factor; 2. controllers is 1, 3 or 5; 3.
+// idempotence implies acks = all and max_in_flight <= 5; 4. every fault starts within the
+// safety phase and lasts at most the rest of it (everything is healed when it ends); 5.
+// every count is within the bounds in kPlanLimits.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/time.h"
+
+namespace samsa::properties {
+
+enum class FaultKind : std::uint8_t {
+  kCrash,         // kill -9 a node, restart it after `duration`
+  kPowerLoss,     // crash and lose what it had not fsynced, restart after `duration`
+  kPause,         // stop a node taking steps for `duration` (a GC stall)
+  kIsolate,       // cut one node off the network for `duration`
+  kPartition,     // split brokers and controllers into two sides for `duration`
+  kClockSkew,     // set a node's clock `amount_ms` off for `duration`
+  kLossyNetwork,  // drop `amount_ms` per mille of messages for `duration`
+};
+inline constexpr int kFaultKinds = 7;
+std::string_view fault_kind_name(FaultKind kind);
+std::optional<FaultKind> fault_kind_from_name(std::string_view name);
+// One line per kind, for `samsa list faults`.
+std::string_view fault_kind_description(FaultKind kind);
+
+enum class NodeRole : std::uint8_t { kBroker, kController, kConsumer };
+
+struct NodeRef {
+  NodeRole role = NodeRole::kBroker;
+  int index = 0;  // resolved modulo the number of nodes of that role
+  bool operator==(const NodeRef&) const = default;
+};
+
+struct FaultStep {
+  sim::Duration at{};  // from the start of the safety phase
+  FaultKind kind = FaultKind::kCrash;
+  NodeRef target;            // kPartition: the nodes with index <= target.index of every
+                             // role form one side (brokers and controllers)
+  sim::Duration duration{};  // until it heals (restart, resume, rejoin, clock reset)
+  std::int64_t amount = 0;   // kClockSkew: offset in ms; kLossyNetwork: drop per mille
+  bool operator==(const FaultStep&) const = default;
+};
+
+struct ClusterPlan {
+  int controllers = 3;
+  int brokers = 3;
+  int partitions = 3;
+  int replication_factor = 3;
+  int min_insync_replicas = 2;
+  bool unclean_leader_election_enable = false;
+  bool flush_every_message = false;  // flush.messages = 1: fsync each append
+  bool operator==(const ClusterPlan&) const = default;
+};
+
+struct WorkloadPlan {
+  int producers = 1;
+  int keys = 8;
+  std::int64_t records_per_producer = 200;
+  sim::Duration send_interval = std::chrono::milliseconds(20);
+  int acks = -1;  // 0, 1 or -1 (all)
+  bool enable_idempotence = true;
+  int max_in_flight = 5;
+  int consumers = 2;         // members of one consumer group; 0: no group
+  bool cooperative = false;  // cooperative-sticky instead of range
+  bool auto_commit = false;  // enable.auto.commit instead of commit_sync per poll
+  // How long a consumer "processes" each non-empty poll before it commits (a pause that
+  // lands here makes a zombie that commits with a stale generation).
+  sim::Duration processing_time = std::chrono::milliseconds(5);
+  bool operator==(const WorkloadPlan&) const = default;
+};
+
+struct RunPlan {
+  ClusterPlan cluster;
+  WorkloadPlan workload;
+  std::vector<FaultStep> faults;  // in order of `at`
+  sim::Duration safety = std::chrono::seconds(20);
+  // After healing: every producer must finish and every acknowledged record be read
+  // within this (the liveness bound).
+  sim::Duration liveness = std::chrono::seconds(30);
+  std::vector<std::string> bugs;  // --bug names (cluster/bugs.h)
+  bool operator==(const RunPlan&) const = default;
+};
+
+struct PlanLimits {
+  int max_brokers = 5;
+  int max_partitions = 8;
+  int max_producers = 3;
+  int max_consumers = 4;
+  std::int64_t max_records_per_producer = 5'000;
+  std::size_t max_faults = 64;
+  sim::Duration max_safety = std::chrono::minutes(10);
+  sim::Duration max_liveness = std::chrono::minutes(10);
+};
+inline constexpr PlanLimits kPlanLimits{};
+
+// The first broken invariant of the header, in words naming the setting; nullopt if valid.
+std::optional<std::string> validate_plan(const RunPlan& plan);
+
+// A one-paragraph description, and a size for shrink reports (faults + nodes + records).
+std::string describe_plan(const RunPlan& plan);
+std::int64_t plan_size(const RunPlan& plan);
+
+}  // namespace samsa::properties
