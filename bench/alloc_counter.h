@@ -12,4 +12,11 @@ namespace samsa::bench {
 // operator new calls so far, on every thread of the process.
 std::uint64_t allocation_count();
 
+// Bytes allocated through operator new and not yet freed, on every thread.
+std::int64_t live_bytes();
+// The highest live_bytes() since the last reset_peak() (or the start of the process).
+std::int64_t peak_live_bytes();
+// Starts a new peak at the current live_bytes().
+void reset_peak();
+
 }  // namespace samsa::bench

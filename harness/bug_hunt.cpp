@@ -68,7 +68,7 @@ PlanSpace group_space(bool cooperative) {
   plan.workload.producers = 1;
   plan.workload.records_per_producer = 400;
   plan.workload.consumers = 3;
-  plan.workload.cooperative = cooperative;
+  plan.workload.assignor = cooperative ? "cooperative-sticky" : "range";
   plan.workload.processing_time = 300ms;  // a pause often lands between a poll and its commit
   space.targets = {properties::NodeRole::kConsumer, properties::NodeRole::kBroker};
   return space;

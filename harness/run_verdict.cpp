@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "harness/final_reader.h"
 #include "harness/nemesis.h"
 #include "properties/consumption_checks.h"
 #include "properties/group_checks.h"
@@ -64,7 +65,8 @@ std::string whole_isr_power_loss(const RunVerdictInput& input) {
   return "";
 }
 
-RunStats stats_of(const RunVerdictInput& input, const properties::CheckResult& checked) {
+RunStats stats_of(const RunVerdictInput& input, const properties::CheckResult& checked,
+                  const properties::DataPromises& promises) {
   RunStats stats;
   std::set<std::int32_t> generations;
   for (const properties::Op& op : input.history.ops()) {
@@ -92,7 +94,10 @@ RunStats stats_of(const RunVerdictInput& input, const properties::CheckResult& c
   for (const properties::FaultEvent& f : input.observations.faults) {
     stats.faults += properties::fault_kind_from_name(f.kind).has_value();
   }
-  const auto lost = checked.measurements.find("lost_acknowledged");
+  // Once the final reader has read every partition, what the log no longer holds is exact;
+  // before that, only what reads skipped over is known to be lost.
+  const auto lost = checked.measurements.find(promises.final_reads ? "acknowledged_not_kept"
+                                                                   : "lost_acknowledged");
   if (lost != checked.measurements.end()) stats.lost_acknowledged = lost->second;
   return stats;
 }
@@ -121,6 +126,7 @@ properties::DataPromises promises_for(const RunVerdictInput& input) {
   promises.loss_cause = unclean_election(input.observations);
   if (promises.loss_cause.empty()) promises.loss_cause = whole_isr_power_loss(input);
   promises.final_reads = input.failure.empty() && input.event_limit == 0 && input.liveness.empty();
+  promises.final_reader = FinalReader::kProcess;
   return promises;
 }
 
@@ -134,15 +140,23 @@ bool loss_allowed(const properties::DataPromises& promises) {
 }
 
 // Moves the violations of properties that assume no acknowledged record is ever lost into
-// measurements ("<property>_unpromised") when the run allows loss.
-void demote_unpromised(properties::CheckResult& checked) {
+// measurements ("<property>_unpromised") when the run allows loss. Commit fencing assumes
+// more: that the group coordinator's own log (the offsets topic) loses nothing, which
+// only the run's faults (loss_cause) can break — a coordinator that reloads a group from a
+// log that lost its newest generation takes commits of the one before.
+void demote_unpromised(const properties::DataPromises& promises, properties::CheckResult& checked) {
   static const std::set<std::string> kAssumeNoLoss{
       std::string(properties::kNonmonotonicPoll), std::string(properties::kPollSkip),
       std::string(properties::kCommittedOffsetsMonotonic),
       std::string(properties::kRebalanceNoSkip)};
+  static const std::set<std::string> kAssumeCoordinatorLogKept{
+      std::string(properties::kCommitFencing)};
+  const bool acknowledged_loss = loss_allowed(promises);
+  const bool coordinator_loss = !promises.loss_cause.empty();
   std::vector<properties::Violation> kept;
   for (properties::Violation& v : checked.violations) {
-    if (kAssumeNoLoss.contains(v.property)) {
+    if ((acknowledged_loss && kAssumeNoLoss.contains(v.property)) ||
+        (coordinator_loss && kAssumeCoordinatorLogKept.contains(v.property))) {
       ++checked.measurements[v.property + "_unpromised"];
     } else {
       kept.push_back(std::move(v));
@@ -155,14 +169,15 @@ RunResult judge(const RunVerdictInput& input) {
   RunResult result;
   result.promises = promises_for(input);
   properties::CheckResult checked = properties::check_history(input.history);
-  if (loss_allowed(result.promises)) demote_unpromised(checked);
+  demote_unpromised(result.promises, checked);
   checked.merge(properties::check_data(input.history, result.promises));
   // The history checkers cannot see the faults: name the one that preceded each finding.
   for (properties::Violation& v : checked.violations) {
     const std::string fault = input.observations.fault_before(v.at);
     if (!fault.empty()) v.detail += "; after " + fault;
   }
-  checked.merge(properties::check_replicas(input.observations, result.promises.loss_cause));
+  checked.merge(properties::check_replicas(input.observations, result.promises.loss_cause,
+                                           !whole_isr_power_loss(input).empty()));
   for (const properties::Violation& v : input.liveness) checked.violations.push_back(v);
   if (!input.failure.empty()) {
     checked.violations.push_back(
@@ -179,7 +194,7 @@ RunResult judge(const RunVerdictInput& input) {
   }
   std::stable_sort(checked.violations.begin(), checked.violations.end(),
                    [](const auto& a, const auto& b) { return a.at < b.at; });
-  result.stats = stats_of(input, checked);
+  result.stats = stats_of(input, checked, result.promises);
   result.violations = std::move(checked.violations);
   result.measurements = std::move(checked.measurements);
   result.pass = result.violations.empty();

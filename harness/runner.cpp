@@ -37,6 +37,16 @@ cluster::Bugs bugs_of(const RunPlan& plan) {
   return bugs;
 }
 
+// Drops the violations of properties the plan does not check (a scenario's `properties`);
+// a failed assertion and a missed liveness bound always count.
+void keep_only(const std::vector<std::string>& checked, RunResult& result) {
+  std::erase_if(result.violations, [&](const properties::Violation& v) {
+    return v.property != kInvariantProperty && v.property != kLivenessProperty &&
+           std::find(checked.begin(), checked.end(), v.property) == checked.end();
+  });
+  result.pass = result.violations.empty();
+}
+
 // One run's state: the simulation, the cluster, the workload and what is recorded.
 class Run {
  public:
@@ -45,8 +55,8 @@ class Run {
         options_(options),
         bugs_(bugs_of(plan)),
         sim_(sim::SimulationConfig{.seed = options.seed,
-                                   .network = {},
-                                   .disk = {},
+                                   .network = plan.cluster.network,
+                                   .disk = plan.cluster.disk,
                                    .buggify = {},
                                    .trace_path = options.trace_path}),
         cluster_(sim_, spec()) {
@@ -79,7 +89,13 @@ class Run {
   std::shared_ptr<properties::Observations> observations_ =
       std::make_shared<properties::Observations>();
   LastHighWatermarks last_hw_;
-  std::map<std::pair<cluster::BrokerId, cluster::TopicPartition>, cluster::Offset> last_leo_;
+  // Each replica's latest role, leader epoch and log end offset, as it reported them.
+  struct ReplicaView {
+    cluster::ReplicaRole role = cluster::ReplicaRole::kNone;
+    cluster::LeaderEpoch leader_epoch{0};
+    cluster::Offset log_end_offset{0};
+  };
+  std::map<std::pair<cluster::BrokerId, cluster::TopicPartition>, ReplicaView> last_view_;
   std::map<std::int64_t, std::size_t> metadata_index_;  // version -> observations_->metadata
   sim::Simulation sim_;
   KRaftCluster cluster_;
@@ -100,12 +116,14 @@ harness::ClusterSpec Run::spec() {
   spec.broker.group.offsets_topic_replication_factor =
       static_cast<std::int16_t>(std::min(plan_.cluster.brokers, 3));
   if (plan_.cluster.flush_every_message) spec.broker.log.flush_messages = 1;
+  spec.broker.log.segment_bytes = plan_.cluster.segment_bytes;
+  spec.broker.log.segment_ms = plan_.cluster.segment_ms;
   spec.broker.replica_observer = [this](const cluster::ReplicaObservation& o) {
     observations_->replicas.push_back(properties::ReplicaSample{
         sim_.now(), o.broker, o.tp, static_cast<properties::ReplicaRoleSeen>(o.role),
         o.leader_epoch, o.high_watermark, o.log_end_offset, o.isr});
     last_hw_[{o.broker, o.tp}] = o.high_watermark;
-    last_leo_[{o.broker, o.tp}] = o.log_end_offset;
+    last_view_[{o.broker, o.tp}] = {o.role, o.leader_epoch, o.log_end_offset};
   };
   return spec;
 }
@@ -153,8 +171,10 @@ void Run::start_workload() {
     spec.config.acks = static_cast<std::int16_t>(w.acks);
     spec.config.enable_idempotence = w.enable_idempotence;
     spec.config.max_in_flight_requests_per_connection = w.max_in_flight;
+    spec.config.retries = w.retries;
+    spec.config.linger_ms = w.linger_ms;
     spec.config.request_timeout_ms = 2'000;
-    spec.config.delivery_timeout_ms = 20'000;
+    spec.config.delivery_timeout_ms = w.delivery_timeout_ms;
     spec.config.retry_backoff_ms = 50;
     spec.config.metadata_max_age_ms = 5'000;
     producers_.push_back(
@@ -167,8 +187,13 @@ void Run::start_workload() {
     spec.group = "group-0";
     spec.topics = {kRunTopic};
     spec.config = fast_consumer_config();
-    spec.config.partition_assignment_strategy = {w.cooperative ? "cooperative-sticky" : "range"};
-    spec.commit = w.auto_commit ? CommitMode::kAuto : CommitMode::kSync;
+    spec.config.partition_assignment_strategy = {w.assignor};
+    spec.config.auto_offset_reset = w.auto_offset_reset == "latest"
+                                        ? cluster::OffsetResetStrategy::kLatest
+                                        : cluster::OffsetResetStrategy::kEarliest;
+    spec.commit = w.commit == "auto"    ? CommitMode::kAuto
+                  : w.commit == "async" ? CommitMode::kAsync
+                                        : CommitMode::kSync;
     spec.processing_time = w.processing_time;
     spec.bugs = bugs_;
     consumers_.push_back(
@@ -212,9 +237,18 @@ std::vector<std::string> Run::behind(
     // committed: a HW held back while the ISR was below min.insync.replicas has moved on,
     // KAFKA-15583) and the reader has read to it.
     const auto hw = last_hw_.find({state->leader, tp});
-    const auto leo = last_leo_.find({state->leader, tp});
+    const auto view = last_view_.find({state->leader, tp});
+    // The metadata's leader must be leading, in the metadata's epoch: a leader that lost
+    // power and restarted acts on nothing until it registers again, and its empty log is
+    // no measure of what the partition holds.
+    if (view == last_view_.end() || view->second.role != cluster::ReplicaRole::kLeader ||
+        view->second.leader_epoch != state->leader_epoch) {
+      lagging.push_back(fmt::format("{}: broker {} does not lead it yet in epoch {}",
+                                    cluster::to_string(tp), state->leader, state->leader_epoch));
+      continue;
+    }
     const cluster::Offset target = hw == last_hw_.end() ? cluster::Offset(0) : hw->second;
-    const cluster::Offset end = leo == last_leo_.end() ? cluster::Offset(0) : leo->second;
+    const cluster::Offset end = view->second.log_end_offset;
     const auto at = next.find(tp);
     const cluster::Offset reached = at == next.end() ? cluster::Offset(0) : at->second;
     if (reached < target || target < end) {
@@ -300,6 +334,7 @@ RunResult Run::execute() {
   }
   input.liveness = liveness_;
   result = judge(input);
+  if (!plan_.properties.empty()) keep_only(plan_.properties, result);
   result.seed = options_.seed;
   result.trace_hash = sim_.trace_hash();
   result.events = sim_.kernel().events();

@@ -34,7 +34,7 @@ const std::vector<PropertyInfo>& registered_properties() {
       {kPerKeyOrder, "a key's values land in send order (idempotence or one request in flight)",
        "enable.idempotence=true or max.in.flight.requests.per.connection=1"},
       {kReplicaLogMatching, "replicas hold the same records below both their high watermarks",
-       "always"},
+       "no whole ISR powered off without fsync per write"},
       {kCommittedDataKept, "no offset once below a leader's high watermark disappears",
        "no unclean election, no whole ISR powered off without fsync per write"},
       {kMonotonicHw, "a leader's high watermark never decreases within its leadership",
@@ -47,7 +47,9 @@ const std::vector<PropertyInfo>& registered_properties() {
       {kGroupExclusivity, "no partition has two owners within one group generation's lifetime",
        "members of one generation (zombies thrown out of the group are exempt)"},
       {kCommitFencing, "no commit succeeds with a generation older than one already formed",
-       "group commits (generation >= 0); manual assignment is exempt"},
+       "group commits (generation >= 0), no unclean election and no whole ISR powered off "
+       "without fsync per write (the coordinator's log keeps every generation); manual "
+       "assignment is exempt"},
       {kCommittedOffsetsMonotonic, "a group's committed offset of a partition never goes back",
        "as lost-write; commits completed before the later one was sent"},
       {kCommittedOffsetsWithinBounds,
@@ -65,6 +67,13 @@ const std::vector<PropertyInfo>& registered_properties() {
       {kInvariant, "no assertion inside the simulated cluster fails", "always"},
   };
   return properties;
+}
+
+const PropertyInfo* find_property(std::string_view name) {
+  for (const PropertyInfo& info : registered_properties()) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
 }
 
 CheckResult check_history(const History& history) {

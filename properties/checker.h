@@ -49,6 +49,9 @@ struct PropertyInfo {
 // Every property this build checks, in a fixed order (invariant 1).
 const std::vector<PropertyInfo>& registered_properties();
 
+// The registered property named `name`, or nullptr.
+const PropertyInfo* find_property(std::string_view name);
+
 // Runs every checker over `history` (closed: no pending operations).
 CheckResult check_history(const History& history);
 

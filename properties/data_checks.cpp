@@ -6,6 +6,7 @@
 #include <iterator>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -49,13 +50,18 @@ void keep_earliest(const Op*& slot, const Op* op) {
 // Everything the data checkers ask of a history, built in one pass over it. Reads are
 // the records of every kPoll, whatever its status (a record returned was read).
 struct DataIndex {
-  explicit DataIndex(const History& history);
+  // `final_reader`: the process whose reads are the final log ("" for none).
+  explicit DataIndex(const History& history, std::string_view final_reader = {});
   std::vector<const Op*> acknowledged;       // ok sends with a value and an offset, by id
   std::map<std::string, const Op*> send_of;  // a value's send (the first recorded)
   // Every position a value was read at, with the earliest poll that read it there.
   std::map<std::string, std::map<Position, const Op*>> reads_of;
   // Every value (nullopt: a tombstone) read at a position, with its earliest poll.
   std::map<Position, std::map<std::optional<std::string>, const Op*>> read_at;
+  // What the final reader (DataPromises::final_reader) read at each position: the log as
+  // the run ended. A value read elsewhere but not there was lost (truncated away, its
+  // offset perhaps reused).
+  std::map<Position, std::optional<std::string>> final_log;
   // Per partition and offset read: the earliest poll of that offset or a higher one.
   std::map<cluster::TopicPartition, std::map<cluster::Offset, PastRead>> reads_from;
   sim::SimTime end{};  // the last completion in the history
@@ -71,7 +77,7 @@ struct DataIndex {
   }
 };
 
-DataIndex::DataIndex(const History& history) {
+DataIndex::DataIndex(const History& history, std::string_view final_reader) {
   std::map<cluster::TopicPartition, std::map<cluster::Offset, const Op*>> first_at;
   for (const Op& op : history.ops()) {
     end = std::max(end, op.completed_at);
@@ -83,6 +89,7 @@ DataIndex::DataIndex(const History& history) {
     for (const ReadRecord& r : op.records) {
       const Position at{r.tp, r.offset};
       keep_earliest(read_at[at][r.value], &op);
+      if (op.process == final_reader) final_log[at] = r.value;
       keep_earliest(first_at[r.tp][r.offset], &op);
       if (r.value) keep_earliest(reads_of[*r.value][at], &op);
     }
@@ -116,6 +123,15 @@ std::string value_with_send(const DataIndex& index, const std::string& value) {
 
 bool survives(const DataPromises& promises, const std::string& process) {
   return promises.loss_cause.empty() && promises.of(process).acknowledged_survive;
+}
+
+// Whether the log still holds `value` at `position`. Without a complete final read the
+// run cannot tell, and every read position counts as kept.
+bool kept_at(const DataIndex& index, const DataPromises& promises, const Position& position,
+             const std::string& value) {
+  if (!promises.final_reads || promises.final_reader.empty()) return true;
+  const auto kept = index.final_log.find(position);
+  return kept != index.final_log.end() && kept->second == value;
 }
 
 // lost-write and unseen in one pass: acknowledged sends whose value no read returned.
@@ -168,7 +184,16 @@ Findings find_duplicates(const DataIndex& index, const DataPromises& promises) {
   Findings findings;
   for (const auto& [value, positions] : index.reads_of) {
     if (positions.size() < 2) continue;
-    std::vector<std::pair<Position, const Op*>> by_time(positions.begin(), positions.end());
+    const std::string producer = producer_of(index, value);
+    std::vector<std::pair<Position, const Op*>> by_time;
+    for (const auto& [position, poll] : positions) {
+      // Where acknowledged records may be lost, a copy the log lost (its retry landed
+      // elsewhere) is no duplicate: what survives is judged, as for per-key order.
+      if (survives(promises, producer) || kept_at(index, promises, position, value)) {
+        by_time.emplace_back(position, poll);
+      }
+    }
+    if (by_time.size() < 2) continue;
     std::stable_sort(by_time.begin(), by_time.end(), [](const auto& a, const auto& b) {
       return completed(*a.second) < completed(*b.second);
     });
@@ -177,7 +202,6 @@ Findings find_duplicates(const DataIndex& index, const DataPromises& promises) {
       where += fmt::format("{}{} (first read by {} at {} ms)", where.empty() ? "" : ", ",
                            position_text(position), poll->process, ms(poll->completed_at));
     }
-    const std::string producer = producer_of(index, value);
     findings.push_back(
         Finding{Violation{std::string(kDuplicate),
                           fmt::format("{} was read at {} positions: {}",
@@ -310,12 +334,16 @@ struct Placed {
 using KeySequences = std::map<std::tuple<std::string, std::string, cluster::TopicPartition>,
                               std::map<std::uint64_t, Placed>>;
 
-KeySequences key_sequences(const DataIndex& index) {
+// Where a producer's acknowledged records may be lost (and their offsets reused), order is
+// promised for what survives: values are placed only where the log kept them.
+KeySequences key_sequences(const DataIndex& index, const DataPromises& promises) {
   KeySequences sequences;
   for (const auto& [value, positions] : index.reads_of) {
     const std::optional<ValueParts> parts = parse_value(value);
     if (!parts) continue;
+    const bool survivors_only = !survives(promises, parts->process);
     for (const auto& [position, poll] : positions) {  // by (partition, offset): lowest first
+      if (survivors_only && !kept_at(index, promises, position, value)) continue;
       sequences[{parts->process, parts->key, position.first}].try_emplace(
           parts->n, Placed{value, position.second, poll});
     }
@@ -330,7 +358,7 @@ std::string placed_text(const Placed& p) {
 
 Findings find_reordered_keys(const DataIndex& index, const DataPromises& promises) {
   Findings findings;
-  for (const auto& [key, sequence] : key_sequences(index)) {
+  for (const auto& [key, sequence] : key_sequences(index, promises)) {
     const std::string& producer = std::get<0>(key);
     std::size_t descents = 0;
     std::optional<std::pair<const Placed*, const Placed*>> shown;  // the earliest visible
@@ -373,30 +401,31 @@ std::vector<Violation> promised_only(Findings findings) {
 }  // namespace
 
 std::vector<Violation> check_lost_write(const History& history, const DataPromises& promises) {
-  return promised_only(find_missing(DataIndex(history), promises).lost);
+  return promised_only(find_missing(DataIndex(history, promises.final_reader), promises).lost);
 }
 std::vector<Violation> check_unseen(const History& history, const DataPromises& promises) {
-  return promised_only(find_missing(DataIndex(history), promises).unseen);
+  return promised_only(find_missing(DataIndex(history, promises.final_reader), promises).unseen);
 }
 std::vector<Violation> check_duplicate(const History& history, const DataPromises& promises) {
-  return promised_only(find_duplicates(DataIndex(history), promises));
+  return promised_only(find_duplicates(DataIndex(history, promises.final_reader), promises));
 }
 std::vector<Violation> check_inconsistent_offsets(const History& history) {
   return promised_only(find_inconsistent_offsets(DataIndex(history), DataPromises{}));
 }
 std::vector<Violation> check_nonmonotonic_send(const History& history,
                                                const DataPromises& promises) {
-  return promised_only(find_nonmonotonic_sends(DataIndex(history), promises));
+  return promised_only(
+      find_nonmonotonic_sends(DataIndex(history, promises.final_reader), promises));
 }
 std::vector<Violation> check_aborted_read(const History& history) {
   return promised_only(find_aborted_reads(DataIndex(history)));
 }
 std::vector<Violation> check_per_key_order(const History& history, const DataPromises& promises) {
-  return promised_only(find_reordered_keys(DataIndex(history), promises));
+  return promised_only(find_reordered_keys(DataIndex(history, promises.final_reader), promises));
 }
 
 CheckResult check_data(const History& history, const DataPromises& promises) {
-  const DataIndex index(history);
+  const DataIndex index(history, promises.final_reader);
   Missing missing = find_missing(index, promises);
   struct Measured {
     std::string_view name;
@@ -413,6 +442,16 @@ CheckResult check_data(const History& history, const DataPromises& promises) {
   };
   CheckResult result;
   result.measurements["acknowledged"] = static_cast<std::int64_t>(index.acknowledged.size());
+  // Acknowledged records the log no longer holds anywhere: never read, or read and then
+  // truncated away (their offsets reused). Exact once the final reader read every partition.
+  result.measurements["acknowledged_not_kept"] =
+      std::count_if(index.acknowledged.begin(), index.acknowledged.end(), [&](const Op* send) {
+        const auto reads = index.reads_of.find(*send->value);
+        if (reads == index.reads_of.end()) return true;
+        return std::none_of(reads->second.begin(), reads->second.end(), [&](const auto& read) {
+          return kept_at(index, promises, read.first, *send->value);
+        });
+      });
   for (Measured& m : measured) {
     const auto unpromised = std::count_if(m.findings.begin(), m.findings.end(),
                                           [](const Finding& f) { return !f.promised; });

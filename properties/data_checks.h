@@ -83,6 +83,9 @@ struct DataPromises {
   std::string loss_cause;
   // The final reader reached every partition's high watermark: unseen is checked.
   bool final_reads = true;
+  // The process of that final reader ("" if none): with final_reads, what it read is the
+  // log as it ended, so a position past its reads no longer holds what was read there.
+  std::string final_reader;
   const ProducerPromise& of(const std::string& process) const;
 };
 

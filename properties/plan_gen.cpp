@@ -49,9 +49,21 @@ std::vector<FaultKind> all_fault_kinds() {
 }
 
 rc::Gen<FaultStep> gen_fault_step(const std::vector<FaultKind>& enabled,
-                                  const std::vector<NodeRole>& targets, const RunPlan& shape) {
+                                  const std::vector<int>& weights,
+                                  const std::vector<NodeRole>& targets, const RunPlan& shape,
+                                  sim::Duration max_duration) {
   const std::int64_t safety_ms = std::max<std::int64_t>(sim::to_ms(shape.safety), 200);
-  return rc::gen::mapcat(rc::gen::elementOf(enabled), [=](FaultKind kind) {
+  const std::int64_t max_length_ms = std::max<std::int64_t>(sim::to_ms(max_duration), 101);
+  // A kind of weight w appears w times among the choices (weights are small, <= 100).
+  std::vector<FaultKind> choices = enabled;
+  if (!weights.empty()) {
+    choices.clear();
+    for (std::size_t k = 0; k < enabled.size(); ++k) {
+      choices.insert(choices.end(), static_cast<std::size_t>(std::clamp(weights.at(k), 1, 100)),
+                     enabled[k]);
+    }
+  }
+  return rc::gen::mapcat(rc::gen::elementOf(choices), [=](FaultKind kind) {
     return rc::gen::apply(
         [=](std::int64_t at_ms, std::int64_t length_ms, NodeRef target, int draw) {
           FaultStep step;
@@ -63,7 +75,7 @@ rc::Gen<FaultStep> gen_fault_step(const std::vector<FaultKind>& enabled,
           return step;
         },
         rc::gen::inRange<std::int64_t>(0, safety_ms - 100),
-        rc::gen::inRange<std::int64_t>(100, 8'000), gen_target(kind, targets, shape),
+        rc::gen::inRange<std::int64_t>(100, max_length_ms), gen_target(kind, targets, shape),
         rc::gen::inRange(0, 1000));
   });
 }
@@ -88,34 +100,40 @@ rc::Gen<RunPlan> gen_run_plan(const PlanSpace& space) {
   }
   if (space.kinds.empty()) return shape;
   const std::vector<FaultKind> allowed = space.kinds;
+  const std::vector<int> allowed_weights = space.weights;
   const std::vector<NodeRole> targets = space.targets;
   const std::size_t max_faults = space.max_faults;
-  return rc::gen::mapcat(shape, [allowed, targets, max_faults](RunPlan plan) {
+  const sim::Duration max_duration = space.max_fault_duration;
+  return rc::gen::mapcat(shape, [=](RunPlan plan) {
     // Swarm: a non-empty subset of the allowed kinds (a bit mask, never 0).
     const int masks = (1 << allowed.size()) - 1;
-    return rc::gen::mapcat(
-        rc::gen::inRange(1, masks + 1), [allowed, targets, max_faults, plan](int mask) {
-          std::vector<FaultKind> enabled;
-          for (std::size_t k = 0; k < allowed.size(); ++k) {
-            if ((mask >> k) & 1) enabled.push_back(allowed[k]);
-          }
-          // The list's length is bounded by max_faults through its size; each step is drawn at
-          // the test's own size (inRange scales with size: a step drawn at size max_faults
-          // would crowd into the first tenth of the safety phase).
-          const rc::Gen<std::vector<FaultStep>> steps = rc::gen::withSize([=](int size) {
-            return rc::gen::resize(static_cast<int>(max_faults),
-                                   rc::gen::container<std::vector<FaultStep>>(rc::gen::resize(
-                                       size, gen_fault_step(enabled, targets, plan))));
-          });
-          return rc::gen::map(steps, [plan, max_faults](std::vector<FaultStep> faults) {
-            RunPlan out = plan;
-            if (faults.size() > max_faults) faults.resize(max_faults);
-            std::stable_sort(faults.begin(), faults.end(),
-                             [](const FaultStep& a, const FaultStep& b) { return a.at < b.at; });
-            out.faults = std::move(faults);
-            return out;
-          });
-        });
+    return rc::gen::mapcat(rc::gen::inRange(1, masks + 1), [=](int mask) {
+      std::vector<FaultKind> enabled;
+      std::vector<int> weights;
+      for (std::size_t k = 0; k < allowed.size(); ++k) {
+        if ((mask >> k) & 1) {
+          enabled.push_back(allowed[k]);
+          if (!allowed_weights.empty()) weights.push_back(allowed_weights[k]);
+        }
+      }
+      // The list's length is bounded by max_faults through its size; each step is drawn at
+      // the test's own size (inRange scales with size: a step drawn at size max_faults
+      // would crowd into the first tenth of the safety phase).
+      const rc::Gen<std::vector<FaultStep>> steps = rc::gen::withSize([=](int size) {
+        return rc::gen::resize(
+            static_cast<int>(max_faults),
+            rc::gen::container<std::vector<FaultStep>>(rc::gen::resize(
+                size, gen_fault_step(enabled, weights, targets, plan, max_duration))));
+      });
+      return rc::gen::map(steps, [plan, max_faults](std::vector<FaultStep> faults) {
+        RunPlan out = plan;
+        if (faults.size() > max_faults) faults.resize(max_faults);
+        std::stable_sort(faults.begin(), faults.end(),
+                         [](const FaultStep& a, const FaultStep& b) { return a.at < b.at; });
+        out.faults = std::move(faults);
+        return out;
+      });
+    });
   });
 }
 

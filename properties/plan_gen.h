@@ -21,7 +21,11 @@ namespace samsa::properties {
 struct PlanSpace {
   RunPlan base;                  // cluster, workload and phases the plans start from
   std::vector<FaultKind> kinds;  // the kinds a plan may enable; empty: no faults
+  // Relative rates (1..100) of the kinds when a plan enables several (same order as
+  // `kinds`); empty: every enabled kind equally often.
+  std::vector<int> weights;
   std::size_t max_faults = 10;
+  sim::Duration max_fault_duration = std::chrono::seconds(8);
   // The roles faults may hit (a kind that cannot hit any of them hits brokers).
   std::vector<NodeRole> targets{NodeRole::kBroker, NodeRole::kController, NodeRole::kConsumer};
   // Let the shape vary below the base: brokers (>= replication.factor), partitions and
@@ -32,8 +36,11 @@ struct PlanSpace {
 // Every fault kind, in declaration order.
 std::vector<FaultKind> all_fault_kinds();
 
+// One fault of an enabled kind (drawn by `weights`, parallel to `enabled`, when given).
 rc::Gen<FaultStep> gen_fault_step(const std::vector<FaultKind>& enabled,
-                                  const std::vector<NodeRole>& targets, const RunPlan& shape);
+                                  const std::vector<int>& weights,
+                                  const std::vector<NodeRole>& targets, const RunPlan& shape,
+                                  sim::Duration max_duration);
 rc::Gen<RunPlan> gen_run_plan(const PlanSpace& space);
 
 }  // namespace samsa::properties

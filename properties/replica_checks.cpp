@@ -476,9 +476,13 @@ std::vector<Violation> check_isr_legality(const Observations& observations) {
   return violations;
 }
 
-CheckResult check_replicas(const Observations& observations, const std::string& loss_cause) {
+CheckResult check_replicas(const Observations& observations, const std::string& loss_cause,
+                           bool whole_isr_lost_power) {
   CheckResult result;
-  result.violations = check_replica_log_matching(observations);
+  std::vector<Violation> mismatches = check_replica_log_matching(observations);
+  result.measurements["replica_log_mismatches_unpromised"] =
+      whole_isr_lost_power ? static_cast<std::int64_t>(mismatches.size()) : 0;
+  if (!whole_isr_lost_power) result.violations = std::move(mismatches);
   append(result.violations, check_committed_data_kept(observations, loss_cause));
   append(result.violations, check_monotonic_hw(observations));
   if (loss_cause.empty()) append(result.violations, check_follower_hw(observations));

@@ -94,7 +94,12 @@ std::vector<Violation> check_isr_legality(const Observations& observations);
 //   committed_offsets_lost: rule 1 of committed-data-kept, summed over partitions
 //     (measured whether or not loss is allowed);
 //   max_replica_lag_records: over final_logs, per partition the largest log end offset
-//     minus each replica's; the maximum of those.
-CheckResult check_replicas(const Observations& observations, const std::string& loss_cause);
+//     minus each replica's; the maximum of those;
+//   replica_log_mismatches_unpromised: replica-log-matching findings when
+//     `whole_isr_lost_power` (every member of some ISR lost power without fsync per write:
+//     a follower's truncation that power loss undid can resurrect records of a lost epoch
+//     below its high watermark, and Kafka promises nothing then); they fail otherwise.
+CheckResult check_replicas(const Observations& observations, const std::string& loss_cause,
+                           bool whole_isr_lost_power = false);
 
 }  // namespace samsa::properties

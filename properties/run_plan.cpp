@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+
+#include "cluster/bugs.h"
+#include "cluster/group/assignor.h"
+#include "properties/checker.h"
 
 namespace samsa::properties {
 
@@ -55,6 +60,31 @@ std::optional<std::string> validate_cluster(const ClusterPlan& c) {
   if (c.min_insync_replicas < 1 || c.min_insync_replicas > c.replication_factor)
     return fmt::format("min.insync.replicas = {}: must be in [1, replication.factor = {}]",
                        c.min_insync_replicas, c.replication_factor);
+  if (c.segment_bytes < 1024 || c.segment_bytes > (1LL << 30))
+    return fmt::format("segment.bytes = {}: must be in [1024, 2^30]", c.segment_bytes);
+  if (c.segment_ms < 1) return fmt::format("segment.ms = {}: must be positive", c.segment_ms);
+  const sim::NetworkConfig& n = c.network;
+  for (const auto& [name, p] :
+       {std::pair{"drop", n.drop_probability}, std::pair{"duplicate", n.duplicate_probability},
+        std::pair{"delay", n.delay_probability}}) {
+    if (!(p >= 0 && p <= 1))
+      return fmt::format("network {} probability {}: must be in [0, 1]", name, p);
+  }
+  if (n.latency.base < sim::Duration::zero() || n.latency.jitter < sim::Duration::zero() ||
+      n.delay_max < sim::Duration::zero() ||
+      n.latency.base + n.latency.jitter > std::chrono::seconds(10))
+    return std::string("network latency: base and jitter must be >= 0 with base + jitter <= 10 s");
+  const sim::DiskConfig& d = c.disk;
+  for (sim::Duration latency :
+       {d.read_latency, d.write_latency, d.fsync_latency, d.metadata_latency}) {
+    if (latency < sim::Duration::zero() || latency > std::chrono::seconds(10))
+      return std::string("disk latencies: must be in [0, 10 s]");
+  }
+  if (!(d.latency_jitter >= 0 && d.latency_jitter <= 1))
+    return fmt::format("disk latency jitter {}: must be in [0, 1]", d.latency_jitter);
+  if (!(d.torn_write_probability >= 0 && d.torn_write_probability <= 1))
+    return fmt::format("disk torn write probability {}: must be in [0, 1]",
+                       d.torn_write_probability);
   return std::nullopt;
 }
 
@@ -84,6 +114,23 @@ std::optional<std::string> validate_workload(const WorkloadPlan& w) {
     return fmt::format(
         "enable.idempotence = true needs max.in.flight.requests.per.connection <= 5 (it is {})",
         w.max_in_flight);
+  if (w.retries < 0) return fmt::format("retries = {}: must be >= 0", w.retries);
+  if (w.enable_idempotence && w.retries == 0)
+    return std::string("enable.idempotence = true needs retries > 0");
+  if (w.linger_ms < 0 || w.linger_ms > 60'000)
+    return fmt::format("linger.ms = {}: must be in [0, 60000]", w.linger_ms);
+  if (w.delivery_timeout_ms < w.linger_ms + 2'000 || w.delivery_timeout_ms > 600'000)
+    return fmt::format(
+        "delivery.timeout.ms = {}: must be in [linger.ms + request.timeout.ms (2000), 600000]",
+        w.delivery_timeout_ms);
+  const std::vector<std::string_view> assignors = cluster::assignor_names();
+  if (std::find(assignors.begin(), assignors.end(), w.assignor) == assignors.end())
+    return fmt::format("partition.assignment.strategy = \"{}\": one of {}", w.assignor,
+                       fmt::join(assignors, ", "));
+  if (w.commit != "sync" && w.commit != "async" && w.commit != "auto")
+    return fmt::format("commit = \"{}\": one of sync, async, auto", w.commit);
+  if (w.auto_offset_reset != "earliest" && w.auto_offset_reset != "latest")
+    return fmt::format("auto.offset.reset = \"{}\": one of earliest, latest", w.auto_offset_reset);
   return std::nullopt;
 }
 
@@ -102,6 +149,18 @@ std::optional<FaultKind> fault_kind_from_name(std::string_view name) {
     if (info.name == name) return info.kind;
   }
   return std::nullopt;
+}
+
+int role_count(const RunPlan& plan, NodeRole role) {
+  switch (role) {
+    case NodeRole::kBroker:
+      return plan.cluster.brokers;
+    case NodeRole::kController:
+      return plan.cluster.controllers;
+    case NodeRole::kConsumer:
+      return plan.workload.consumers;
+  }
+  return 0;
 }
 
 std::optional<std::string> validate_plan(const RunPlan& plan) {
@@ -133,6 +192,12 @@ std::optional<std::string> validate_plan(const RunPlan& plan) {
       return fmt::format("fault {} ({}): node index {} is negative", i + 1, fault_kind_name(f.kind),
                          f.target.index);
   }
+  for (const std::string& bug : plan.bugs) {
+    if (cluster::find_bug(bug) == nullptr) return fmt::format("unknown bug \"{}\"", bug);
+  }
+  for (const std::string& name : plan.properties) {
+    if (find_property(name) == nullptr) return fmt::format("unknown property \"{}\"", name);
+  }
   return std::nullopt;
 }
 
@@ -148,12 +213,15 @@ std::string describe_plan(const RunPlan& plan) {
       c.unclean_leader_election_enable ? "on" : "off", c.flush_every_message ? "1" : "never",
       w.producers, w.records_per_producer, w.keys, ms(w.send_interval),
       w.acks == -1 ? "all" : std::to_string(w.acks), w.enable_idempotence ? "on" : "off",
-      w.max_in_flight, w.consumers, w.cooperative ? "cooperative-sticky" : "range",
-      w.auto_commit ? "auto-commit" : "commit per poll", ms(plan.safety), ms(plan.liveness),
-      plan.faults.size());
+      w.max_in_flight, w.consumers, w.assignor, "commit " + w.commit, ms(plan.safety),
+      ms(plan.liveness), plan.faults.size());
   for (const FaultStep& f : plan.faults) {
+    // The node the index resolves to, named as in logs and scenario scripts: brokers and
+    // controllers from 1, consumers from 0.
+    const int count = std::max(role_count(plan, f.target.role), 1);
+    const int number = f.target.index % count + (f.target.role == NodeRole::kConsumer ? 0 : 1);
     text += fmt::format("\n  at {} ms: {} {}-{} for {} ms", ms(f.at), fault_kind_name(f.kind),
-                        role_name(f.target.role), f.target.index, ms(f.duration));
+                        role_name(f.target.role), number, ms(f.duration));
     if (f.amount != 0) text += fmt::format(" (amount {})", f.amount);
   }
   for (const std::string& bug : plan.bugs) text += "\n  bug: " + bug;

@@ -8,9 +8,10 @@
 //
 // Invariants of a valid plan (validate_plan): 1. 1 <= replication_factor <= brokers and
 // 1 <= min_insync_replicas <= replication_factor; 2. controllers is 1, 3 or 5; 3.
-// idempotence implies acks = all and max_in_flight <= 5; 4. every fault starts within the
-// safety phase and lasts at most the rest of it (everything is healed when it ends); 5.
-// every count is within the bounds in kPlanLimits.
+// idempotence implies acks = all, max_in_flight <= 5 and retries > 0; 4. every fault starts within
+// the safety phase and lasts at most the rest of it (everything is healed when it ends); 5. every
+// count is within the bounds in kPlanLimits; 6. names (assignor, commit mode, offset reset, bugs,
+// properties) are known.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/disk.h"
+#include "sim/network.h"
 #include "sim/time.h"
 
 namespace samsa::properties {
@@ -63,7 +66,11 @@ struct ClusterPlan {
   int replication_factor = 3;
   int min_insync_replicas = 2;
   bool unclean_leader_election_enable = false;
-  bool flush_every_message = false;  // flush.messages = 1: fsync each append
+  bool flush_every_message = false;                  // flush.messages = 1: fsync each append
+  std::int64_t segment_bytes = 1 << 20;              // segment.bytes
+  std::int64_t segment_ms = 7LL * 24 * 3600 * 1000;  // segment.ms
+  sim::NetworkConfig network;  // latency, loss, duplication, delay (the fault-free weather)
+  sim::DiskConfig disk;        // latencies and the torn-write chance at power loss
   bool operator==(const ClusterPlan&) const = default;
 };
 
@@ -74,10 +81,17 @@ struct WorkloadPlan {
   sim::Duration send_interval = std::chrono::milliseconds(20);
   int acks = -1;  // 0, 1 or -1 (all)
   bool enable_idempotence = true;
-  int max_in_flight = 5;
-  int consumers = 2;         // members of one consumer group; 0: no group
-  bool cooperative = false;  // cooperative-sticky instead of range
-  bool auto_commit = false;  // enable.auto.commit instead of commit_sync per poll
+  int max_in_flight = 5;  // max.in.flight.requests.per.connection
+  std::int32_t retries = 2'147'483'647;
+  std::int64_t linger_ms = 5;
+  std::int64_t delivery_timeout_ms = 20'000;
+  int consumers = 2;  // members of one consumer group; 0: no group
+  // partition.assignment.strategy: range, roundrobin, sticky or cooperative-sticky.
+  std::string assignor = "range";
+  // How members commit: "sync" (commit_sync of each poll after processing it), "async"
+  // (commit_async of the same) or "auto" (enable.auto.commit).
+  std::string commit = "sync";
+  std::string auto_offset_reset = "earliest";  // earliest or latest
   // How long a consumer "processes" each non-empty poll before it commits (a pause that
   // lands here makes a zombie that commits with a stale generation).
   sim::Duration processing_time = std::chrono::milliseconds(5);
@@ -93,6 +107,9 @@ struct RunPlan {
   // within this (the liveness bound).
   sim::Duration liveness = std::chrono::seconds(30);
   std::vector<std::string> bugs;  // --bug names (cluster/bugs.h)
+  // The properties whose violations count (registered names, checker.h); empty: every one
+  // (each still fails only where the config promises it).
+  std::vector<std::string> properties;
   bool operator==(const RunPlan&) const = default;
 };
 
@@ -107,6 +124,9 @@ struct PlanLimits {
   sim::Duration max_liveness = std::chrono::minutes(10);
 };
 inline constexpr PlanLimits kPlanLimits{};
+
+// How many nodes of `role` the plan has (consumers: the group's members).
+int role_count(const RunPlan& plan, NodeRole role);
 
 // The first broken invariant of the header, in words naming the setting; nullopt if valid.
 std::optional<std::string> validate_plan(const RunPlan& plan);

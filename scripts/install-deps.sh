@@ -8,7 +8,7 @@ packages=(
   libboost-fiber-dev libboost-context-dev
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
+  libtomlplusplus-dev libcli11-dev nlohmann-json3-dev jq
 )
 
 missing=()

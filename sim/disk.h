@@ -99,6 +99,7 @@ struct DiskConfig {
   double latency_jitter = 0.5;          // each op takes latency * uniform(1-j, 1+j), j in [0, 1]
   double torn_write_probability = 0.5;  // per file with unsynced ops, at power loss
   std::uint64_t capacity_bytes = 1ull << 32;
+  bool operator==(const DiskConfig&) const = default;
 };
 
 struct DiskStats {

@@ -7,6 +7,7 @@
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
 #include <exception>
+#include <vector>
 
 #include "sim/assert.h"
 #include "sim/sanitizer.h"
@@ -22,17 +23,53 @@ constexpr std::size_t kFiberStackBytes = 1024 * 1024;
 constexpr std::size_t kFiberStackBytes = 256 * 1024;
 #endif
 
-// Fiber stacks, mapped fresh for each fiber; the fiber's record learns the bounds (the
+// Mapped fiber stacks kept for reuse by this thread's simulations. A run starts and ends
+// thousands of fibers; mapping and unmapping each stack cost as much time as the
+// simulation itself, and parallel explorations serialised on the kernel's memory-map
+// lock. Bounded; what a thread keeps is unmapped when the thread ends. Reuse cannot change
+// a run: a fiber never reads stack memory it did not write (nothing depends on addresses).
+class StackPool {
+ public:
+  static constexpr std::size_t kMaxPooled = 256;
+  StackPool() = default;
+  StackPool(const StackPool&) = delete;
+  StackPool& operator=(const StackPool&) = delete;
+  ~StackPool() {
+    for (void* base : free_) ::munmap(base, kFiberStackBytes);
+  }
+  void* take() {
+    if (free_.empty()) {
+      void* base = ::mmap(nullptr, kFiberStackBytes, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+      SAMSA_ASSERT(base != MAP_FAILED, "cannot map a fiber stack");
+      return base;
+    }
+    void* base = free_.back();
+    free_.pop_back();
+    return base;
+  }
+  void give_back(void* base) {
+    if (free_.size() < kMaxPooled) {
+      free_.push_back(base);
+    } else {
+      ::munmap(base, kFiberStackBytes);
+    }
+  }
+
+ private:
+  std::vector<void*> free_;
+};
+thread_local StackPool tls_stack_pool;
+
+// A fiber's stack, from this thread's pool; the fiber's record learns the bounds (the
 // scheduler announces them to AddressSanitizer at each switch, see sanitizer.h). Under
-// the sanitizer the memory is unpoisoned before it is unmapped: frames a fiber left by
-// switching away keep their redzones in the shadow otherwise.
+// the sanitizer the memory is unpoisoned before it is reused or unmapped: frames a fiber
+// left by switching away keep their redzones in the shadow otherwise.
 class FiberStack {
  public:
   explicit FiberStack(FiberRecord* fiber) : fiber_(fiber) {}
   boost::context::stack_context allocate() {
-    void* base = ::mmap(nullptr, kFiberStackBytes, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    SAMSA_ASSERT(base != MAP_FAILED, "cannot map a fiber stack");
+    void* base = tls_stack_pool.take();
     fiber_->stack = {base, kFiberStackBytes};
     boost::context::stack_context context;
     context.size = kFiberStackBytes;
@@ -42,7 +79,7 @@ class FiberStack {
   void deallocate(boost::context::stack_context& context) noexcept {
     void* base = static_cast<char*>(context.sp) - context.size;
     sanitizer::unpoison(base, context.size);
-    ::munmap(base, context.size);
+    tls_stack_pool.give_back(base);
   }
 
  private:

@@ -46,6 +46,7 @@ struct Envelope {
 struct LatencyModel {
   Duration base = std::chrono::microseconds(500);
   Duration jitter = std::chrono::microseconds(500);
+  bool operator==(const LatencyModel&) const = default;
 };
 
 struct NetworkConfig {
@@ -59,6 +60,7 @@ struct NetworkConfig {
   bool fifo_links = true;
   // A full inbox drops (counted). Read when a node is added.
   std::size_t inbox_capacity = 4096;
+  bool operator==(const NetworkConfig&) const = default;
 };
 
 struct NetworkStats {

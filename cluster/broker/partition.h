@@ -124,6 +124,7 @@ class Partition {
   void run_isr_checks(std::uint64_t generation);
   void maybe_expand_isr(BrokerId follower);
   void send_alter_partition(std::vector<BrokerId> new_isr);
+  void request_alter_partition();
   void on_alter_response(std::uint64_t generation, const std::optional<sim::MessagePtr>& answer);
   bool eligible_for_isr(BrokerId broker) const;
 

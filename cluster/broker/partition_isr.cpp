@@ -45,9 +45,15 @@ void Partition::maybe_expand_isr(BrokerId follower) {
 
 void Partition::send_alter_partition(std::vector<BrokerId> new_isr) {
   SAMSA_ASSERT(leader_.has_value(), "only a leader alters its ISR");
-  leader_->begin_alter(new_isr);
+  leader_->begin_alter(std::move(new_isr));
   observe();
   ctx_.changed.notify();  // the maximal ISR governs acks now
+  request_alter_partition();
+}
+
+// Asks the controller to commit the pending ISR.
+void Partition::request_alter_partition() {
+  SAMSA_ASSERT(leader_.has_value() && leader_->alter_pending(), "an ISR change is pending");
   auto request = std::make_shared<AlterPartitionRequest>();
   request->broker_id = ctx_.config.broker_id;
   const BrokerRegistration* self = ctx_.image.broker(ctx_.config.broker_id);
@@ -55,7 +61,7 @@ void Partition::send_alter_partition(std::vector<BrokerId> new_isr) {
   request->tp = tp_;
   request->leader_epoch = state_.leader_epoch;
   request->partition_epoch = state_.partition_epoch;
-  request->new_isr = std::move(new_isr);
+  request->new_isr = *leader_->pending_isr();
   const std::uint64_t generation = generation_;
   // The channel retries through controller failovers (NOT_CONTROLLER, timeouts) until
   // request.timeout.ms, as Kafka's AlterPartitionManager does.
@@ -66,16 +72,38 @@ void Partition::send_alter_partition(std::vector<BrokerId> new_isr) {
   });
 }
 
+namespace {
+
+// Whether a refused AlterPartition was certainly not applied, so that the leader may fall
+// back to the committed ISR. FENCED_LEADER_EPOCH and INVALID_UPDATE_VERSION say only that
+// the partition changed — perhaps by this very proposal, committed on an earlier attempt
+// whose answer was lost — so the leader keeps its maximal ISR until metadata tells it
+// what was committed, as Kafka's Partition.handleAlterPartitionError does.
+bool certainly_not_applied(ErrorCode error) {
+  return error == ErrorCode::kIneligibleReplica || error == ErrorCode::kInvalidRequest ||
+         error == ErrorCode::kStaleBrokerEpoch || error == ErrorCode::kUnknownTopicOrPartition;
+}
+
+}  // namespace
+
 void Partition::on_alter_response(std::uint64_t generation,
                                   const std::optional<sim::MessagePtr>& answer) {
   const sim::MutexLock lock(log_mutex_);
   if (generation != generation_ || !leader_ || !leader_->alter_pending()) return;
   const auto* response =
       answer ? static_cast<const AlterPartitionResponse*>(answer->get()) : nullptr;
-  if (response == nullptr || response->error != ErrorCode::kNone || !response->state) {
-    // No controller answered, or it refused (INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH,
-    // INELIGIBLE_REPLICA, ...): the next check proposes again from what metadata says.
-    SAMSA_LOG_DEBUG("{}: AlterPartition failed", to_string(tp_));
+  if (response == nullptr) {
+    // No controller answered, yet one may have committed it (KIP-497): the maximal ISR
+    // stays in force and the proposal goes again — the bug this prevents let a leader cut
+    // off from the controller fall back to an ISR of itself and acknowledge acks=all
+    // writes the controller's choice of a new leader then discarded.
+    SAMSA_LOG_DEBUG("{}: AlterPartition unanswered, asking again", to_string(tp_));
+    request_alter_partition();
+    return;
+  }
+  if (response->error != ErrorCode::kNone || !response->state) {
+    SAMSA_LOG_DEBUG("{}: AlterPartition refused: {}", to_string(tp_), error_name(response->error));
+    if (!certainly_not_applied(response->error)) return;  // metadata will settle it
     leader_->abort_alter();
     observe();
     ctx_.changed.notify();

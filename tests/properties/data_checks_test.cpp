@@ -461,6 +461,54 @@ TEST(PerKeyOrder, IsMeasuredNotFailedWithoutTheOrderPromise) {
   EXPECT_TRUE(contains(violations[0].detail, "2 such inversions among 5 values"));
 }
 
+// v0..v2 acknowledged at offsets 0..2 and read there by kA; then offsets 1 and 2 were
+// truncated (an unclean election) and v3 landed at offset 1; the final reader saw v0, v3.
+DataScript truncated_and_reused() {
+  DataScript s;
+  s.ack(0, 0, 10).ack(1, 1, 11).ack(2, 2, 12).poll(kA, 20, 0, {{0, v(0)}, {1, v(1)}, {2, v(2)}});
+  s.ack(3, 1, 30).poll(kReader, 50, 0, {{0, v(0)}, {1, v(3)}});
+  return s;
+}
+
+DataPromises unclean_election_with_final_reader() {
+  DataPromises promises;
+  promises.loss_cause = "unclean leader election of orders-0";
+  promises.final_reader = kReader;
+  return promises;
+}
+
+TEST(PerKeyOrder, UnderAllowedLossOnlyTheRecordsTheLogKeptAreOrdered) {
+  const DataScript s = truncated_and_reused();
+  const DataPromises promises = unclean_election_with_final_reader();
+  EXPECT_TRUE(check_per_key_order(s.history, promises).empty());  // v2 at 2 was lost, not moved
+  DataScript reordered = truncated_and_reused();  // a survivor out of order still fails
+  reordered.ack(4, 2, 40).ack(5, 3, 41).poll(kReader, 60, 0, {{2, v(5)}, {3, v(4)}});
+  const std::vector<Violation> violations = check_per_key_order(reordered.history, promises);
+  ASSERT_EQ(violations.size(), 1U);
+  EXPECT_TRUE(contains(violations[0].detail, "producer-0/k/4 at offset 3"));
+}
+
+TEST(Duplicate, UnderAllowedLossACopyTheLogLostIsNoDuplicate) {
+  DataScript s = truncated_and_reused();              // v2's first copy at offset 2 was lost ...
+  s.ack(2, 2, 35).poll(kReader, 60, 0, {{2, v(2)}});  // ... and its retry landed at 2 again
+  s.poll(kA, 70, 0, {{3, v(1)}});                     // v1, lost at 1, landed again at 3
+  s.poll(kReader, 80, 0, {{3, v(1)}});
+  EXPECT_TRUE(check_duplicate(s.history, unclean_election_with_final_reader()).empty());
+  s.poll(kReader, 90, 0, {{4, v(1)}});  // a second surviving copy is a duplicate
+  const std::vector<Violation> violations =
+      check_duplicate(s.history, unclean_election_with_final_reader());
+  ASSERT_EQ(violations.size(), 1U);
+  EXPECT_TRUE(contains(violations[0].detail, "producer-0/k/1"));
+}
+
+TEST(CheckData, CountsAcknowledgedRecordsTheFinalLogNoLongerHolds) {
+  const DataScript s = truncated_and_reused();
+  const CheckResult result = check_data(s.history, unclean_election_with_final_reader());
+  EXPECT_EQ(result.measurements.at("acknowledged_not_kept"), 2);  // v1 and v2
+  EXPECT_EQ(result.measurements.at("lost_acknowledged"), 0);      // reads never skipped them
+  EXPECT_EQ(check_data(s.history, DataPromises{}).measurements.at("acknowledged_not_kept"), 0);
+}
+
 TEST(CheckData, ReportsEveryAnomalyInTheOrderItBecameVisible) {
   DataScript s;
   s.ack(0, 0, 10).ack(1, 1, 11).ack(2, 5, 12);  // 1 lost at 30 ms
@@ -475,6 +523,7 @@ TEST(CheckData, ReportsEveryAnomalyInTheOrderItBecameVisible) {
   EXPECT_EQ(result.measurements,
             (std::map<std::string, std::int64_t>{{"acknowledged", 3},
                                                  {"aborted_reads", 1},
+                                                 {"acknowledged_not_kept", 2},
                                                  {"duplicated_values", 1},
                                                  {"duplicated_values_unpromised", 0},
                                                  {"inconsistent_offsets", 1},
@@ -492,7 +541,7 @@ TEST(CheckData, ReportsEveryAnomalyInTheOrderItBecameVisible) {
 TEST(CheckData, AnEmptyHistoryPassesWithEveryMeasurementAtZero) {
   const CheckResult result = check_data(History{}, DataPromises{});
   EXPECT_TRUE(result.ok());
-  EXPECT_EQ(result.measurements.size(), 14U);
+  EXPECT_EQ(result.measurements.size(), 15U);
   for (const auto& [name, value] : result.measurements) EXPECT_EQ(value, 0) << name;
 }
 

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/properties/history_script.h"
 
 namespace samsa::properties {
@@ -445,6 +447,11 @@ TEST(IsrLegality, EachDistinctProblemIsReportedAtTheFirstVersionThatShowsIt) {
   EXPECT_TRUE(contains(violations[1].detail, "orders-0: leader 3 is fenced or not registered"));
 }
 
+bool contains_property(const std::vector<Violation>& violations, std::string_view property) {
+  return std::any_of(violations.begin(), violations.end(),
+                     [&](const Violation& v) { return v.property == property; });
+}
+
 // --- check_replicas ----------------------------------------------------------------------------
 
 TEST(ReplicaChecks, MeasureLeaderControllerAndIsrChangesAndReplicaLag) {
@@ -461,9 +468,13 @@ TEST(ReplicaChecks, MeasureLeaderControllerAndIsrChangesAndReplicaLag) {
                   final_log_ending_at(3, 4, 1)};
   const CheckResult result = check_replicas(o, "");
   EXPECT_TRUE(result.violations.empty());
-  const std::map<std::string, std::int64_t> expected{
-      {"leader_changes", 2}, {"controller_changes", 2},     {"isr_shrinks", 2},
-      {"isr_expands", 1},    {"committed_offsets_lost", 0}, {"max_replica_lag_records", 3}};
+  const std::map<std::string, std::int64_t> expected{{"leader_changes", 2},
+                                                     {"controller_changes", 2},
+                                                     {"isr_shrinks", 2},
+                                                     {"isr_expands", 1},
+                                                     {"committed_offsets_lost", 0},
+                                                     {"max_replica_lag_records", 3},
+                                                     {"replica_log_mismatches_unpromised", 0}};
   EXPECT_EQ(result.measurements, expected);
 }
 
@@ -479,6 +490,20 @@ TEST(ReplicaChecks, ViolationsOfAllCheckersAreSortedByTheTimeTheyBecameVisible) 
   const Names expected{std::string(kMonotonicHw), std::string(kOneControllerPerEpoch),
                        std::string(kReplicaLogMatching), std::string(kCommittedDataKept)};
   EXPECT_EQ(properties_of(result.violations), expected);
+}
+
+TEST(ReplicaChecks, ReplicaLogMatchingIsMeasuredNotFailedWhenAWholeIsrLostPower) {
+  Observations o;
+  std::vector<ReplicaRecord> odd = records(2);
+  odd[0].value = "x0";
+  o.final_logs = {final_log(1, 2, records(2)), final_log(2, 2, odd)};
+  const std::string cause = "power loss of every member of orders-0's ISR [1,2]";
+  const CheckResult voided = check_replicas(o, cause, /*whole_isr_lost_power=*/true);
+  EXPECT_FALSE(contains_property(voided.violations, kReplicaLogMatching));
+  EXPECT_EQ(voided.measurements.at("replica_log_mismatches_unpromised"), 1);
+  const CheckResult promised = check_replicas(o, "unclean leader election of orders-0");
+  EXPECT_TRUE(contains_property(promised.violations, kReplicaLogMatching));
+  EXPECT_EQ(promised.measurements.at("replica_log_mismatches_unpromised"), 0);
 }
 
 }  // namespace
