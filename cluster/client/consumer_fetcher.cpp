@@ -210,6 +210,7 @@ PollResult ConsumerFetcher::collect(std::size_t max_records) {
       ConsumerRecord& record = fetch.records[fetch.returned++];
       position.offset = record.offset + 1;
       position.offset_epoch = record.leader_epoch;  // KIP-320: the epoch of the last record
+      metadata_.update_last_seen_epoch_if_newer(fetch.tp, record.leader_epoch);
       out.records.push_back(std::move(record));
     }
     const bool drained = fetch.returned == fetch.records.size();

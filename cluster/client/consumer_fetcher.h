@@ -101,6 +101,11 @@ class ConsumerFetcher : public std::enable_shared_from_this<ConsumerFetcher> {
   bool await_metadata(sim::SimTime deadline);
   // The leader epoch metadata names for `tp`, or none.
   LeaderEpoch leader_epoch(const TopicPartition& tp) const;
+  // An epoch of `tp` learned elsewhere (a committed offset's): metadata older than it is
+  // stale, and no position is validated against its leader (KIP-320).
+  void update_last_seen_epoch(const TopicPartition& tp, LeaderEpoch epoch) {
+    metadata_.update_last_seen_epoch_if_newer(tp, epoch);
+  }
   // The partition count of each known topic among `topics` (the coordinator's
   // PartitionCounts).
   std::map<std::string, std::int32_t> partition_counts(const std::vector<std::string>& topics) const;

@@ -82,7 +82,10 @@ bool KafkaConsumer::refresh_committed_offsets(sim::SimTime deadline) {
         subscriptions_->fetch_state(tp) != FetchState::kInitializing || offset.offset < Offset(0)) {
       continue;
     }
-    // KIP-320: a committed offset with its epoch is validated against the leader first.
+    // KIP-320: a committed offset with its epoch is validated against the leader first —
+    // a leader at least that new: older metadata is stale (ConsumerCoordinator's
+    // refreshCommittedOffsets calls Metadata.updateLastSeenEpochIfNewer).
+    fetcher_->update_last_seen_epoch(tp, offset.leader_epoch);
     subscriptions_->seek_unvalidated(tp, position_at(tp, offset.offset, offset.leader_epoch));
   }
   return true;  // what is still INITIALIZING has nothing committed: auto.offset.reset

@@ -40,16 +40,28 @@ std::optional<TopicPartitions> ProducerMetadata::topic(const std::string& topic)
 }
 
 std::optional<sim::NodeId> ProducerMetadata::leader_node(const TopicPartition& tp) const {
-  auto it = partitions_.find(tp);
-  if (it == partitions_.end() || it->second.leader == kNoLeader) return std::nullopt;
-  auto node = broker_nodes_.find(it->second.leader);
+  const PartitionState* state = partition(tp);
+  if (state == nullptr || state->leader == kNoLeader) return std::nullopt;
+  auto node = broker_nodes_.find(state->leader);
   if (node == broker_nodes_.end()) return std::nullopt;
   return node->second;
 }
 
 const PartitionState* ProducerMetadata::partition(const TopicPartition& tp) const {
   auto it = partitions_.find(tp);
-  return it == partitions_.end() ? nullptr : &it->second;
+  if (it == partitions_.end()) return nullptr;
+  const auto seen = last_seen_epoch_.find(tp);
+  if (seen != last_seen_epoch_.end() && it->second.leader_epoch < seen->second) return nullptr;
+  return &it->second;
+}
+
+void ProducerMetadata::update_last_seen_epoch_if_newer(const TopicPartition& tp,
+                                                       LeaderEpoch epoch) {
+  if (epoch < LeaderEpoch(0)) return;
+  LeaderEpoch& seen = last_seen_epoch_.try_emplace(tp, epoch).first->second;
+  seen = std::max(seen, epoch);
+  const auto it = partitions_.find(tp);
+  if (it == partitions_.end() || it->second.leader_epoch < seen) update_requested_ = true;
 }
 
 sim::NodeId ProducerMetadata::next_metadata_node() {

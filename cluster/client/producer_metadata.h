@@ -7,6 +7,9 @@
 //
 // Invariants: 1. an update never moves a partition's leader epoch backwards (a response
 // from a lagging broker is ignored for partitions it knows older than we do, KIP-320);
+// 1a. a partition whose known leader epoch is older than the last epoch seen elsewhere (a
+// committed offset's, a fetched record's) has no current leader until metadata catches up
+// (Kafka's Metadata.updateLastSeenEpochIfNewer and partitionMetadataIfCurrent);
 // 2. leader_node() names only nodes of registered brokers; 3. the topics of interest
 // only grow (bounded by the topics the user sends to).
 #pragma once
@@ -40,6 +43,9 @@ class ProducerMetadata {
   // The partition's state as last learned (leader and leader epoch, which the consumer
   // validates its positions against, KIP-320), or null.
   const PartitionState* partition(const TopicPartition& tp) const;
+  // A leader epoch of `tp` seen outside metadata; a newer one than metadata knows makes
+  // the partition's metadata stale (invariant 1a) and asks for an update.
+  void update_last_seen_epoch_if_newer(const TopicPartition& tp, LeaderEpoch epoch);
   // Where to send the next metadata request: the bootstrap and known broker nodes in
   // turn (a failed one is skipped on the next attempt).
   sim::NodeId next_metadata_node();
@@ -51,6 +57,7 @@ class ProducerMetadata {
   std::set<std::string> topics_;
   std::map<TopicPartition, PartitionState> partitions_;
   std::map<BrokerId, sim::NodeId> broker_nodes_;
+  std::map<TopicPartition, LeaderEpoch> last_seen_epoch_;
   std::optional<sim::SimTime> last_update_;
   bool update_requested_ = true;
   std::uint64_t next_node_ = 0;

@@ -177,5 +177,21 @@ targets = ["broker"]
   EXPECT_EQ(result.stats.lost_acknowledged, 0) << describe(result);
 }
 
+// Seeds 429 and 590 of the default scenario failed committed-offsets-monotonic: a member
+// took over a partition whose committed offset (100) carried leader epoch 2, while its own
+// metadata, last answered by a broker cut off from the controllers, still named that
+// broker leader in epoch 0. It validated the offset against that stale leader, which knew
+// no epoch 2 (UNDEFINED), took it for truncation, reset to the earliest offset and
+// committed 52. Kafka's consumer records the committed offset's epoch as the last seen
+// (Metadata.updateLastSeenEpochIfNewer) and treats older metadata as no leader at all.
+TEST(Regression, AConsumerNeverValidatesACommittedOffsetAgainstMetadataOlderThanItsEpoch) {
+  const auto scenario = load_scenario(SAMSA_CATALOGUE_DIR "/default.toml");
+  ASSERT_TRUE(scenario.ok()) << scenario.error().to_string();
+  for (const std::uint64_t seed : {429, 590}) {
+    const RunResult result = run_plan(plan_for(scenario.value(), seed), RunOptions::seeded(seed));
+    EXPECT_TRUE(result.pass) << "seed " << seed << "\n" << describe(result);
+  }
+}
+
 }  // namespace
 }  // namespace samsa::harness
