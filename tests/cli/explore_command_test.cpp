@@ -137,11 +137,14 @@ TEST(ExploreCommand, aTimeBudgetStopsStartingSeedsAndTheSummaryIsStillWritten) {
   EXPECT_EQ(r.exit_code, j["failed"].get<int>() > 0 ? 1 : 0);
 }
 
+// One SIGINT, as a terminal's Ctrl-C sends: without --foreground, timeout signals the
+// child and then its whole process group, and a second Ctrl-C ends samsa at once (by
+// design), so the test would race.
 TEST(ExploreCommand, ctrlCStopsStartingSeedsLetsRunningOnesFinishAndWritesTheSummary) {
   const fs::path out = scratch_dir() / "out";
   const Invocation r = samsa({"explore", fixture(kRandom), "--seeds", "100000", "--jobs", "2",
                               "--bug", kFailingBug, "--out", out.string()},
-                             "timeout --preserve-status -s INT 1");
+                             "timeout --foreground --preserve-status -s INT 1");
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << describe(r);
   const nlohmann::json j = parse_json(read_file(out / "summary.json"));
   ASSERT_TRUE(j.is_object()) << describe(r);
