@@ -100,22 +100,19 @@ TEST(Regression, AnIdempotentProducerWritesEachRecordOnceOnALossyNetwork) {
   EXPECT_TRUE(result.pass) << describe_result(result);
 }
 
-// Seed 201 of this scenario reported all 195 records of events-0 unseen. Its leader,
-// broker 1, lost power while a split kept the controller quorum from moving leadership;
-// broker 1 restarted with an empty log and, as it must, acted on nothing until it
-// registered again. The liveness phase judged the partition caught up against the
-// metadata's leader without asking whether that leader was leading: its last report (an
-// empty log, no role) matched a final reader that had read nothing. Broker 2 held every
-// record. The final reader now waits until the metadata's leader leads in its epoch.
-TEST(Regression, TheFinalReaderWaitsUntilTheMetadatasLeaderLeadsAfterItLostPower) {
-  const char* text =
-      R"(description = "three replicas, delayed network, crashes, isolations, splits, power loss"
+// The exploration scenario that found the next two: acks=all idempotent producers over 8
+// partitions, a delayed network, and brokers crashed, isolated, split and powered off;
+// `topic` adds settings to its [topic] table.
+Scenario broker_fault_scenario(const std::string& topic) {
+  const std::string text =
+      R"(description = "delayed network, broker crashes, isolations, splits, power loss"
 [cluster.network]
 delay_probability = 0.2
 delay_max_ms = 200
 [topic]
 partitions = 8
-[producers]
+)" + topic +
+      R"([producers]
 count = 2
 records = 250
 rate = 50
@@ -129,16 +126,27 @@ max_faults = 16
 targets = ["broker"]
 )";
   const auto scenario = parse_scenario(text, "regression.toml");
-  ASSERT_TRUE(scenario.ok()) << scenario.error().to_string();
-  const RunPlan plan = plan_for(scenario.value(), 201);
+  EXPECT_TRUE(scenario.ok()) << scenario.error().to_string();
+  return scenario.ok() ? scenario.value() : Scenario{};
+}
+
+// Seed 201 of broker_fault_scenario (three replicas) reported all 195 records of events-0
+// unseen. Its leader, broker 1, lost power while a split kept the controller quorum from
+// moving leadership; broker 1 restarted with an empty log and, as it must, acted on nothing until
+// it registered again. The liveness phase judged the partition caught up against the metadata's
+// leader without asking whether that leader was leading: its last report (an empty log, no role)
+// matched a final reader that had read nothing. Broker 2 held every record. The final reader now
+// waits until the metadata's leader leads in its epoch.
+TEST(Regression, TheFinalReaderWaitsUntilTheMetadatasLeaderLeadsAfterItLostPower) {
+  const RunPlan plan = plan_for(broker_fault_scenario(""), 201);
   ASSERT_EQ(plan.faults.size(), 5U) << describe_plan(plan);  // the schedule that found it
   const RunResult result = run_plan(plan, RunOptions::seeded(201));
   EXPECT_TRUE(result.pass) << describe(result);
   EXPECT_EQ(result.stats.acknowledged, 500) << describe(result);
 }
 
-// Seed 875 of this scenario (two replicas, min.insync.replicas=1) lost 57 acks=all
-// records. Broker 2 led events-0 in epoch 3 and proposed adding broker 1 to its ISR; the
+// Seed 875 of broker_fault_scenario with two replicas and min.insync.replicas=1 lost 57
+// acks=all records. Broker 2 led events-0 in epoch 3 and proposed adding broker 1 to its ISR; the
 // controller committed [2,1], but broker 2 had just been isolated and never heard. When
 // its AlterPartition went unanswered it fell back to the committed ISR it knew, [2] — a
 // maximal ISR of itself — while the controller, having fenced it, elected broker 1 (alone
@@ -146,31 +154,8 @@ targets = ["broker"]
 // alone, which broker 1's epoch then truncated. KIP-497: an unanswered change may have been
 // committed, so the leader keeps the maximal ISR and asks again until metadata settles it.
 TEST(Regression, ALeaderKeepsItsMaximalIsrWhileAnIsrExpansionGoesUnanswered) {
-  const char* text =
-      R"(description = "two replicas, min.insync.replicas=1, delayed network, broker faults"
-[cluster.network]
-delay_probability = 0.2
-delay_max_ms = 200
-[topic]
-partitions = 8
-replication.factor = 2
-min.insync.replicas = 1
-[producers]
-count = 2
-records = 250
-rate = 50
-[group]
-members = 0
-[run]
-duration_ms = 15000
-[faults.random]
-kinds = ["crash", "isolate", "partition", "power-loss"]
-max_faults = 16
-targets = ["broker"]
-)";
-  const auto scenario = parse_scenario(text, "regression.toml");
-  ASSERT_TRUE(scenario.ok()) << scenario.error().to_string();
-  const RunPlan plan = plan_for(scenario.value(), 875);
+  const RunPlan plan =
+      plan_for(broker_fault_scenario("replication.factor = 2\nmin.insync.replicas = 1\n"), 875);
   ASSERT_EQ(plan.faults.size(), 12U) << describe_plan(plan);  // the schedule that found it
   const RunResult result = run_plan(plan, RunOptions::seeded(875));
   EXPECT_TRUE(result.pass) << describe(result);
