@@ -1,6 +1,6 @@
-// Historical defects in brokers, Raft, the controller, group coordinators and clients that can be switched back on,
-// each at the point in the code where the real fix lives, so users can watch the harness
-// catch them. Off by default.
+// Historical defects in brokers, Raft, the controller, group coordinators and clients that can be
+// switched back on, each at the point in the code where the real fix lives, so users can watch the
+// harness catch them. Off by default.
 #pragma once
 
 #include <set>
@@ -43,6 +43,19 @@ enum class Bug {
   // A consumer that sees a leader change resets its position to the log end instead of
   // validating it by leader epoch (KIP-320), skipping records.
   kResetToLatestOnLeaderChange,
+  // KAFKA-13194: the log cleaner cleans up to the active segment without bounding its
+  // dirty section by the high watermark, so it compacts records not yet committed.
+  kCleanerPastHighWatermark,
+  // KAFKA-4529: a tombstone's delete horizon is measured from the wrong time (here: the
+  // tombstone's own timestamp instead of when the cleaner first passed it), so the cleaner
+  // drops it before delete.retention.ms has passed for readers.
+  kEarlyTombstoneRemoval,
+  // Time retention judges a segment by its first record's timestamp instead of its largest,
+  // deleting a segment that still holds records younger than retention.ms.
+  kRetentionByFirstTimestamp,
+  // The cleaner's offset map keeps the first offset of each key instead of the latest, so
+  // compaction keeps a key's oldest value and removes its newest.
+  kCleanerKeepsFirstValue,
 };
 
 struct BugInfo {

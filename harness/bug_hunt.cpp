@@ -74,6 +74,35 @@ PlanSpace group_space(bool cooperative) {
   return space;
 }
 
+// Time retention over small segments: records expire within the run while producers keep
+// writing, brokers crash now and then.
+PlanSpace retention_space() {
+  PlanSpace space = replication_space({FaultKind::kCrash});
+  RunPlan& plan = space.base;
+  plan.cluster.segment_bytes = 2'048;
+  plan.cluster.retention_ms = 3'000;
+  plan.workload.records_per_producer = 600;
+  plan.workload.send_interval = 25ms;
+  space.max_faults = 4;
+  return space;
+}
+
+// A compacted topic of few keys with tombstones over small segments, cleaned eagerly;
+// brokers crash and are cut off (an isolated follower holds the HW back while segments roll).
+PlanSpace compaction_space() {
+  PlanSpace space = replication_space({FaultKind::kCrash, FaultKind::kIsolate});
+  RunPlan& plan = space.base;
+  plan.cluster.cleanup_policy = "compact";
+  plan.cluster.segment_bytes = 1'024;
+  plan.cluster.min_cleanable_dirty_ratio = 0.1;
+  plan.cluster.delete_retention_ms = 4'000;
+  plan.workload.keys = 5;
+  plan.workload.tombstone_per_mille = 100;
+  plan.workload.records_per_producer = 400;
+  space.max_faults = 6;
+  return space;
+}
+
 // What diverging replica logs show as: acknowledged records gone, replicas that disagree
 // below their high watermarks, one offset read with two values.
 std::vector<std::string> divergence_properties() {
@@ -136,6 +165,26 @@ std::vector<BugHunt> make_hunts() {
        30,
        "a group of three (range) under member and broker faults",
        group_space(false)},
+      {"cleaner-past-high-watermark",
+       {"compaction-keeps-latest"},
+       30,
+       "a compacted topic under broker crashes and isolations",
+       compaction_space()},
+      {"early-tombstone-removal",
+       {"tombstone-kept"},
+       30,
+       "a compacted topic with tombstones under broker crashes and isolations",
+       compaction_space()},
+      {"retention-by-first-timestamp",
+       {"retention-deleted-young"},
+       30,
+       "time retention over small segments under broker crashes",
+       retention_space()},
+      {"cleaner-keeps-first-value",
+       {"compaction-keeps-latest", "compacted-read"},
+       30,
+       "a compacted topic under broker crashes and isolations",
+       compaction_space()},
   };
   return hunts;
 }

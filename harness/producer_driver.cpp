@@ -8,13 +8,18 @@
 namespace samsa::harness {
 namespace {
 
-cluster::Bytes bytes_of(const std::string& s) { return cluster::Bytes(s.begin(), s.end()); }
+cluster::Bytes bytes_of(const std::string& s) {
+  return cluster::Bytes(s.begin(), s.end());
+}
 
 properties::OpStatus status_of(cluster::SendOutcome outcome) {
   switch (outcome) {
-    case cluster::SendOutcome::kAcknowledged: return properties::OpStatus::kOk;
-    case cluster::SendOutcome::kFailed: return properties::OpStatus::kFail;
-    case cluster::SendOutcome::kIndeterminate: return properties::OpStatus::kInfo;
+    case cluster::SendOutcome::kAcknowledged:
+      return properties::OpStatus::kOk;
+    case cluster::SendOutcome::kFailed:
+      return properties::OpStatus::kFail;
+    case cluster::SendOutcome::kIndeterminate:
+      return properties::OpStatus::kInfo;
   }
   return properties::OpStatus::kInfo;
 }
@@ -24,7 +29,9 @@ properties::OpStatus status_of(cluster::SendOutcome outcome) {
 ProducerDriver::ProducerDriver(sim::Simulation& sim, std::vector<sim::NodeId> bootstrap_nodes,
                                ProducerDriverSpec spec,
                                std::shared_ptr<properties::History> history)
-    : sim_(sim), bootstrap_(std::move(bootstrap_nodes)), spec_(std::move(spec)),
+    : sim_(sim),
+      bootstrap_(std::move(bootstrap_nodes)),
+      spec_(std::move(spec)),
       history_(std::move(history)) {
   SAMSA_ASSERT(history_ != nullptr, "a driver records into a history");
   SAMSA_ASSERT(spec_.keys >= 0 && spec_.sends >= 0, "counts are not negative");
@@ -47,8 +54,8 @@ void ProducerDriver::main() {
   options.config = spec_.config;
   options.bootstrap_nodes = bootstrap_;
   auto created = cluster::KafkaProducer::create(env, rpc, options);
-  SAMSA_ASSERT(created.ok(), fmt::format("{}: the producer config was validated before the run",
-                                         spec_.name));
+  SAMSA_ASSERT(created.ok(),
+               fmt::format("{}: the producer config was validated before the run", spec_.name));
   std::shared_ptr<cluster::KafkaProducer> producer = created.value();
   env.spawn("sends", [this, producer] { send_loop(*producer); });
   rpc.serve([](const sim::Envelope&) {});  // a client answers no requests
@@ -65,7 +72,13 @@ void ProducerDriver::send_loop(cluster::KafkaProducer& producer) {
       key_text = fmt::format("k{}", state->rng.below(static_cast<std::uint64_t>(spec_.keys)));
       key = key_text;
     }
-    const std::string value = properties::make_value(spec_.name, key_text, state->next_per_key[key_text]++);
+    // Drawn only when tombstones are on, so that plans without them keep their stream.
+    const bool tombstone =
+        key && spec_.tombstone_per_mille > 0 &&
+        state->rng.below(1000) < static_cast<std::uint64_t>(spec_.tombstone_per_mille);
+    std::optional<std::string> value;
+    if (!tombstone)
+      value = properties::make_value(spec_.name, key_text, state->next_per_key[key_text]++);
     const std::uint64_t id = history->invoke(spec_.name, properties::OpKind::kSend, sim_.now());
     properties::Op& op = history->pending(id);
     op.key = key;
@@ -73,7 +86,8 @@ void ProducerDriver::send_loop(cluster::KafkaProducer& producer) {
     op.tp = cluster::TopicPartition{spec_.topic, cluster::PartitionIndex(-1)};
     ++state->sent;
     cluster::SendPromise promise =
-        producer.send(spec_.topic, key ? std::optional(bytes_of(*key)) : std::nullopt, bytes_of(value));
+        producer.send(spec_.topic, key ? std::optional(bytes_of(*key)) : std::nullopt,
+                      value ? std::optional(bytes_of(*value)) : std::nullopt);
     env.spawn("send-outcome", [this, promise, id, state, history] {
       const cluster::SendResult result = promise->wait();
       properties::Op& settled = history->pending(id);

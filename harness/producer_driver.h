@@ -26,9 +26,11 @@ namespace samsa::harness {
 struct ProducerDriverSpec {
   std::string name = "producer-0";  // the process name and its node's name
   std::string topic;
-  int keys = 8;                     // keys "k0".."k<keys-1>"; 0: null keys
+  int keys = 8;  // keys "k0".."k<keys-1>"; 0: null keys
   std::int64_t sends = 1000;
   sim::Duration send_interval = std::chrono::milliseconds(10);
+  // Of each thousand keyed sends, how many are tombstones (a null value deleting the key).
+  int tombstone_per_mille = 0;
   cluster::ProducerConfig config;
 };
 

@@ -37,7 +37,8 @@ void read_whole(cluster::PartitionLog& log, properties::ReplicaLog& out) {
       if (batch.is_control()) continue;
       for (const cluster::Record& r : batch.records()) {
         if (r.offset < out.log_start_offset) continue;
-        out.records.push_back({r.offset, batch.leader_epoch(), text(r.key), text(r.value)});
+        out.records.push_back(
+            {r.offset, batch.leader_epoch(), text(r.key), text(r.value), r.timestamp_ms});
       }
     }
   }
@@ -51,13 +52,16 @@ void inspect_node(sim::Simulation& sim, sim::NodeId node, const cluster::BrokerC
   for (const std::string& name : env.disk().list_dirs(config.log_dirs)) {
     const std::optional<cluster::TopicPartition> tp = cluster::parse_partition_dir(name);
     if (!tp) continue;
-    auto log =
-        cluster::PartitionLog::open(env, fmt::format("{}/{}", config.log_dirs, name), config.log);
+    auto log = cluster::PartitionLog::open(env, fmt::format("{}/{}", config.log_dirs, name),
+                                           cluster::log_config_for(config, tp->topic));
     if (!log.ok()) continue;
     properties::ReplicaLog out;
     out.broker = config.broker_id;
     out.tp = *tp;
     read_whole(*log.value(), out);
+    out.segments = log.value()->segments();
+    out.cleaner_checkpoint = log.value()->cleaner_checkpoint();
+    out.clock_ms = env.wall_ms();
     const auto hw = last_hw.find({config.broker_id, *tp});
     out.high_watermark = hw != last_hw.end() ? std::min(hw->second, out.log_end_offset)
                                              : log.value()->checkpointed_high_watermark();

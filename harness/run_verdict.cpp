@@ -7,9 +7,11 @@
 
 #include "harness/final_reader.h"
 #include "harness/nemesis.h"
+#include "properties/compaction_checks.h"
 #include "properties/consumption_checks.h"
 #include "properties/group_checks.h"
 #include "properties/replica_checks.h"
+#include "properties/retention_checks.h"
 
 namespace samsa::harness {
 
@@ -127,6 +129,7 @@ properties::DataPromises promises_for(const RunVerdictInput& input) {
   if (promises.loss_cause.empty()) promises.loss_cause = whole_isr_power_loss(input);
   promises.final_reads = input.failure.empty() && input.event_limit == 0 && input.liveness.empty();
   promises.final_reader = FinalReader::kProcess;
+  promises.cleanup = properties::log_cleanup_of(input.history, input.observations);
   return promises;
 }
 
@@ -140,23 +143,30 @@ bool loss_allowed(const properties::DataPromises& promises) {
 }
 
 // Moves the violations of properties that assume no acknowledged record is ever lost into
-// measurements ("<property>_unpromised") when the run allows loss. Commit fencing assumes
+// measurements ("<property>_unpromised") when the run allows loss. The skip checkers also
+// assume a consumer whose position retention deleted resets to the log start: with
+// auto.offset.reset=latest it jumps to the end, skipping by design. Commit fencing assumes
 // more: that the group coordinator's own log (the offsets topic) loses nothing, which
 // only the run's faults (loss_cause) can break — a coordinator that reloads a group from a
 // log that lost its newest generation takes commits of the one before.
-void demote_unpromised(const properties::DataPromises& promises, properties::CheckResult& checked) {
+void demote_unpromised(const properties::DataPromises& promises, bool resets_to_latest,
+                       properties::CheckResult& checked) {
   static const std::set<std::string> kAssumeNoLoss{
       std::string(properties::kNonmonotonicPoll), std::string(properties::kPollSkip),
       std::string(properties::kCommittedOffsetsMonotonic),
       std::string(properties::kRebalanceNoSkip)};
   static const std::set<std::string> kAssumeCoordinatorLogKept{
       std::string(properties::kCommitFencing)};
+  static const std::set<std::string> kAssumeResetToLogStart{
+      std::string(properties::kPollSkip), std::string(properties::kRebalanceNoSkip)};
+  const bool reset_past_retention = resets_to_latest && promises.cleanup.retention;
   const bool acknowledged_loss = loss_allowed(promises);
   const bool coordinator_loss = !promises.loss_cause.empty();
   std::vector<properties::Violation> kept;
   for (properties::Violation& v : checked.violations) {
     if ((acknowledged_loss && kAssumeNoLoss.contains(v.property)) ||
-        (coordinator_loss && kAssumeCoordinatorLogKept.contains(v.property))) {
+        (coordinator_loss && kAssumeCoordinatorLogKept.contains(v.property)) ||
+        (reset_past_retention && kAssumeResetToLogStart.contains(v.property))) {
       ++checked.measurements[v.property + "_unpromised"];
     } else {
       kept.push_back(std::move(v));
@@ -168,8 +178,9 @@ void demote_unpromised(const properties::DataPromises& promises, properties::Che
 RunResult judge(const RunVerdictInput& input) {
   RunResult result;
   result.promises = promises_for(input);
-  properties::CheckResult checked = properties::check_history(input.history);
-  demote_unpromised(result.promises, checked);
+  properties::CheckResult checked =
+      properties::check_history(input.history, result.promises.cleanup);
+  demote_unpromised(result.promises, input.plan.workload.auto_offset_reset == "latest", checked);
   checked.merge(properties::check_data(input.history, result.promises));
   // The history checkers cannot see the faults: name the one that preceded each finding.
   for (properties::Violation& v : checked.violations) {
@@ -178,6 +189,13 @@ RunResult judge(const RunVerdictInput& input) {
   }
   checked.merge(properties::check_replicas(input.observations, result.promises.loss_cause,
                                            !whole_isr_power_loss(input).empty()));
+  // The end-of-run rules (retention-overdue, tombstone-removed) judge logs a healed cluster
+  // kept: not after a failed assertion or the event bound stopped the run.
+  const bool run_completed = input.failure.empty() && input.event_limit == 0;
+  checked.merge(
+      properties::check_retention(input.observations, result.promises.loss_cause, run_completed));
+  checked.merge(properties::check_compaction(input.history, input.observations, result.promises,
+                                             run_completed));
   for (const properties::Violation& v : input.liveness) checked.violations.push_back(v);
   if (!input.failure.empty()) {
     checked.violations.push_back(

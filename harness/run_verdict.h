@@ -1,7 +1,8 @@
 // The verdict of one run: what the run's config and faults promised (DataPromises — a
 // guarantee not promised is measured, not failed), every checker over the History and the
-// Observations, the run's own findings (a failed assertion inside the simulation, missed
-// liveness bounds), and the summary counts. Called by the runner once the run is over.
+// Observations (data, consumption, group, replica, retention and compaction), the run's own
+// findings (a failed assertion inside the simulation, missed liveness bounds), and the summary
+// counts. Called by the runner once the run is over.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,8 @@ struct RunVerdictInput {
   std::vector<properties::Violation> liveness;
 };
 
-// What `plan`'s producer configs promise, and the run's faults that void durability.
+// What `plan`'s producer configs promise, the run's faults that void durability, and what
+// retention and compaction removed (DataPromises::cleanup, from the History and Observations).
 properties::DataPromises promises_for(const RunVerdictInput& input);
 
 // Every checker and finding: fills pass, violations, measurements, stats and promises.

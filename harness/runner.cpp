@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "cluster/group/group_messages.h"
 #include "harness/consumer_driver.h"
 #include "harness/final_reader.h"
 #include "harness/kraft_cluster.h"
@@ -20,6 +21,64 @@ namespace samsa::harness {
 namespace {
 
 using namespace std::chrono_literals;
+
+// The run's topic as CreateTopics' configs would set it: the broker's log settings with
+// the plan's retention and compaction (validate_plan has checked the names and ranges).
+cluster::LogConfig topic_log_config(const properties::ClusterPlan& c, cluster::LogConfig log) {
+  log.cleanup_policy = c.cleanup_policy == "compact"  ? cluster::CleanupPolicy::kCompact
+                       : c.cleanup_policy == "delete" ? cluster::CleanupPolicy::kDelete
+                                                      : cluster::CleanupPolicy::kCompactDelete;
+  log.retention_ms = c.retention_ms;
+  log.retention_bytes = c.retention_bytes;
+  log.min_cleanable_dirty_ratio = c.min_cleanable_dirty_ratio;
+  log.min_compaction_lag_ms = c.min_compaction_lag_ms;
+  log.max_compaction_lag_ms = c.max_compaction_lag_ms;
+  log.delete_retention_ms = c.delete_retention_ms;
+  return log;
+}
+
+std::optional<std::string> text_of(const std::optional<cluster::Bytes>& bytes) {
+  if (!bytes) return std::nullopt;
+  return std::string(bytes->begin(), bytes->end());
+}
+
+std::string_view trigger_name(cluster::CleanTrigger trigger) {
+  switch (trigger) {
+    case cluster::CleanTrigger::kDirtyRatio:
+      return "dirty-ratio";
+    case cluster::CleanTrigger::kMaxCompactionLag:
+      return "max-compaction-lag";
+    case cluster::CleanTrigger::kDeleteHorizon:
+      return "delete-horizon";
+  }
+  return "?";
+}
+
+properties::CleanerSample cleaner_sample(sim::SimTime at, cluster::BrokerId broker,
+                                         const cluster::TopicPartition& tp,
+                                         const cluster::CleanPass& pass) {
+  properties::CleanerSample out;
+  out.at = at;
+  out.broker = broker;
+  out.tp = tp;
+  out.now_ms = pass.now_ms;
+  out.trigger = std::string(trigger_name(pass.trigger));
+  out.log_start_offset = pass.log_start_offset;
+  out.first_dirty_offset = pass.first_dirty_offset;
+  out.end_offset = pass.end_offset;
+  out.high_watermark = pass.high_watermark;
+  out.active_segment_base = pass.active_segment_base;
+  out.dirty_ratio = pass.dirty_ratio;
+  out.bytes_before = pass.bytes_before;
+  out.bytes_after = pass.bytes_after;
+  out.oldest_dirty_timestamp_ms = pass.oldest_dirty_timestamp_ms;
+  out.records.reserve(pass.records.size());
+  for (const cluster::CleanedRecord& r : pass.records) {
+    out.records.push_back(
+        {r.offset, r.timestamp_ms, text_of(r.key), text_of(r.value), r.kept, r.delete_horizon_ms});
+  }
+  return out;
+}
 using properties::RunPlan;
 
 constexpr sim::Duration kSetupLimit = 60s;
@@ -118,10 +177,28 @@ harness::ClusterSpec Run::spec() {
   if (plan_.cluster.flush_every_message) spec.broker.log.flush_messages = 1;
   spec.broker.log.segment_bytes = plan_.cluster.segment_bytes;
   spec.broker.log.segment_ms = plan_.cluster.segment_ms;
+  spec.broker.topic_log_configs[kRunTopic] = topic_log_config(plan_.cluster, spec.broker.log);
+  spec.broker.log_retention_check_interval_ms =
+      static_cast<std::int32_t>(plan_.cluster.retention_check_interval_ms);
+  spec.broker.log_cleaner_backoff_ms = static_cast<std::int32_t>(plan_.cluster.cleaner_backoff_ms);
+  for (const std::string& topic : {std::string(kRunTopic), std::string(cluster::kOffsetsTopic)}) {
+    observations_->topic_configs[topic] = cluster::log_config_for(spec.broker, topic);
+  }
+  observations_->retention_check_interval_ms = plan_.cluster.retention_check_interval_ms;
+  observations_->cleaner_backoff_ms = plan_.cluster.cleaner_backoff_ms;
+  spec.broker.retention_observer = [this](cluster::BrokerId broker,
+                                          const cluster::TopicPartition& tp,
+                                          const cluster::RetentionPass& pass) {
+    observations_->retention.push_back({sim_.now(), broker, tp, pass});
+  };
+  spec.broker.cleaner_observer = [this](cluster::BrokerId broker, const cluster::TopicPartition& tp,
+                                        const cluster::CleanPass& pass) {
+    observations_->cleaner.push_back(cleaner_sample(sim_.now(), broker, tp, pass));
+  };
   spec.broker.replica_observer = [this](const cluster::ReplicaObservation& o) {
     observations_->replicas.push_back(properties::ReplicaSample{
         sim_.now(), o.broker, o.tp, static_cast<properties::ReplicaRoleSeen>(o.role),
-        o.leader_epoch, o.high_watermark, o.log_end_offset, o.isr});
+        o.leader_epoch, o.high_watermark, o.log_end_offset, o.isr, o.log_start_offset});
     last_hw_[{o.broker, o.tp}] = o.high_watermark;
     last_view_[{o.broker, o.tp}] = {o.role, o.leader_epoch, o.log_end_offset};
   };
@@ -168,6 +245,7 @@ void Run::start_workload() {
     spec.keys = w.keys;
     spec.sends = w.records_per_producer;
     spec.send_interval = w.send_interval;
+    spec.tombstone_per_mille = w.tombstone_per_mille;
     spec.config.acks = static_cast<std::int16_t>(w.acks);
     spec.config.enable_idempotence = w.enable_idempotence;
     spec.config.max_in_flight_requests_per_connection = w.max_in_flight;

@@ -46,6 +46,33 @@ void check_cluster(const ScenarioFields& f, const properties::ClusterPlan& c) {
   }
 }
 
+// Retention and compaction across keys: Kafka's own check of the two lags, and the records
+// a compacted topic or a tombstone needs (a key).
+void check_retention(const ScenarioFields& f, const properties::RunPlan& plan) {
+  const properties::ClusterPlan& c = plan.cluster;
+  const properties::WorkloadPlan& w = plan.workload;
+  if (c.min_compaction_lag_ms > c.max_compaction_lag_ms) {
+    fail_combination({f.topic, "min.compaction.lag.ms"}, {f.topic, "max.compaction.lag.ms"},
+                     fmt::format("min.compaction.lag.ms = {} is more than max.compaction.lag.ms = "
+                                 "{} (Kafka refuses the pair)",
+                                 c.min_compaction_lag_ms, c.max_compaction_lag_ms));
+  }
+  if (w.tombstone_per_mille > 0 && w.keys == 0) {
+    fail_combination({f.producers, "keys"}, {f.producers, "tombstone_per_mille"},
+                     fmt::format("tombstone_per_mille = {} needs keyed records (keys > 0): a "
+                                 "tombstone deletes a key",
+                                 w.tombstone_per_mille));
+  }
+  const bool compacted = c.cleanup_policy != "delete";
+  if (compacted && w.keys == 0 && w.producers > 0 && w.records_per_producer > 0) {
+    fail_combination({f.topic, "cleanup.policy"}, {f.producers, "keys"},
+                     fmt::format("cleanup.policy = \"{}\" with keys = 0: a compacted topic "
+                                 "rejects records without a key (Kafka's "
+                                 "CorruptRecordException), so the producers could send nothing",
+                                 c.cleanup_policy));
+  }
+}
+
 void check_producers(const ScenarioFields& f, const properties::WorkloadPlan& w) {
   const KeyRef idempotence{f.producers, "enable.idempotence"};
   if (w.enable_idempotence && w.acks != -1) {
@@ -96,7 +123,7 @@ void check_random(const ScenarioFields& f, const Scenario& scenario) {
 
 // validate_plan's message names a setting first; the key it is in the file.
 std::string key_of_plan_error(std::string_view message) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 28> kKeys{{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kKeys{{
       {"controllers", "cluster.controllers"},
       {"brokers", "cluster.brokers"},
       {"partitions", "topic.partitions"},
@@ -104,6 +131,16 @@ std::string key_of_plan_error(std::string_view message) {
       {"min.insync.replicas", "topic.min.insync.replicas"},
       {"segment.bytes", "topic.segment.bytes"},
       {"segment.ms", "topic.segment.ms"},
+      {"cleanup.policy", "topic.cleanup.policy"},
+      {"retention.ms", "topic.retention.ms"},
+      {"retention.bytes", "topic.retention.bytes"},
+      {"min.cleanable.dirty.ratio", "topic.min.cleanable.dirty.ratio"},
+      {"min.compaction.lag.ms", "topic.min.compaction.lag.ms"},
+      {"max.compaction.lag.ms", "topic.max.compaction.lag.ms"},
+      {"delete.retention.ms", "topic.delete.retention.ms"},
+      {"log.retention.check.interval.ms", "cluster.log.retention.check.interval.ms"},
+      {"log.cleaner.backoff.ms", "cluster.log.cleaner.backoff.ms"},
+      {"tombstone_per_mille", "producers.tombstone_per_mille"},
       {"network", "cluster.network"},
       {"disk", "cluster.disk"},
       {"producers", "producers.count"},
@@ -150,6 +187,7 @@ void check_scenario(const ScenarioFields& fields, const Scenario& scenario,
   check_cluster(fields, scenario.base.cluster);
   check_producers(fields, scenario.base.workload);
   check_group(fields, scenario.base.workload);
+  check_retention(fields, scenario.base);
   check_random(fields, scenario);
   if (!diagnostics.failed()) check_plan(fields, scenario.base);
 }

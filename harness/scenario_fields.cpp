@@ -68,22 +68,24 @@ Fields::Fields(std::string path, Diagnostics& diagnostics)
     : path_(std::move(path)), diagnostics_(&diagnostics) {}
 
 Fields::Fields(const toml::table& table, std::string path, bool flatten, Position at,
-               Diagnostics& diagnostics)
+               Diagnostics& diagnostics, std::vector<std::string> keep)
     : path_(std::move(path)), diagnostics_(&diagnostics), present_(true), at_(at) {
-  collect(table, "", std::nullopt, 0, flatten);
+  collect(table, "", std::nullopt, 0, flatten, keep);
 }
 
 // A dotted name reports the leaf's line and, when the whole name sits on that line, the
 // column where the name starts.
 void Fields::collect(const toml::table& table, const std::string& prefix,
-                     std::optional<Position> first, int depth, bool flatten) {
+                     std::optional<Position> first, int depth, bool flatten,
+                     const std::vector<std::string>& keep) {
   for (auto&& [key, node] : table) {
     const std::string name = prefix + std::string(key.str());
     const Position key_at = position_of(key.source());
     const Position start = first.value_or(key_at);
     const toml::table* sub = node.as_table();
-    if (flatten && sub != nullptr && depth < kMaxFlattenDepth) {
-      collect(*sub, name + ".", start, depth + 1, flatten);
+    const bool kept = depth == 0 && std::find(keep.begin(), keep.end(), name) != keep.end();
+    if (flatten && sub != nullptr && depth < kMaxFlattenDepth && !kept) {
+      collect(*sub, name + ".", start, depth + 1, flatten, keep);
       continue;
     }
     Position at = key_at;
@@ -245,11 +247,11 @@ std::optional<std::vector<StringItem>> Fields::read_strings(std::string_view nam
   return items;
 }
 
-Fields Fields::table(std::string_view name, bool flatten) {
+Fields Fields::table(std::string_view name, bool flatten, std::vector<std::string> keep) {
   const Entry* entry = typed(name, toml::node_type::table, "a table");
   if (entry == nullptr) return Fields(key(name), *diagnostics_);
   return Fields(*entry->node->as_table(), key(name), flatten, position_of(entry->node->source()),
-                *diagnostics_);
+                *diagnostics_, std::move(keep));
 }
 
 std::vector<Fields> Fields::tables(std::string_view name) {

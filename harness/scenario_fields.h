@@ -54,9 +54,10 @@ class Fields {
  public:
   // An absent table: no names, present() false.
   Fields(std::string path, Diagnostics& diagnostics);
-  // `flatten`: nested tables become dotted names (Kafka config keys).
+  // `flatten`: nested tables become dotted names (Kafka config keys), except the tables
+  // named in `keep` directly under this one ([cluster.network] inside [cluster]).
   Fields(const toml::table& table, std::string path, bool flatten, Position at,
-         Diagnostics& diagnostics);
+         Diagnostics& diagnostics, std::vector<std::string> keep = {});
 
   bool present() const { return present_; }
   bool has(std::string_view name) const { return find(name) != nullptr; }
@@ -98,8 +99,9 @@ class Fields {
   // An array of strings, without duplicates; nullopt when absent or bad.
   std::optional<std::vector<StringItem>> read_strings(std::string_view name);
 
-  // A sub-table (absent: an empty Fields); a wrong type is an error.
-  Fields table(std::string_view name, bool flatten = false);
+  // A sub-table (absent: an empty Fields); a wrong type is an error. `flatten` and `keep`
+  // as for the constructor.
+  Fields table(std::string_view name, bool flatten = false, std::vector<std::string> keep = {});
   // An array of tables ([[faults.script]]), named "path.name[i]".
   std::vector<Fields> tables(std::string_view name);
 
@@ -117,7 +119,7 @@ class Fields {
     mutable bool used = false;
   };
   void collect(const toml::table& table, const std::string& prefix, std::optional<Position> first,
-               int depth, bool flatten);
+               int depth, bool flatten, const std::vector<std::string>& keep);
   const Entry* find(std::string_view name) const;
   // The entry if present and of type T (else a recorded type error and nullptr).
   const Entry* typed(std::string_view name, toml::node_type type, std::string_view expected);

@@ -20,6 +20,10 @@ using properties::kPlanLimits;
 constexpr std::int64_t kMaxLatencyUs = 10'000'000;  // validate_plan: latencies <= 10 s
 constexpr double kMinRate = 0.001;                  // one record per 1000 s
 constexpr double kMaxRate = 1e6;
+constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
+// Broker intervals: at least 1 ms (a loop that never waits would spin at one simulated
+// instant), at most the longest phase (a longer one would never fire).
+constexpr std::int64_t kMaxIntervalMs = kMaxPhaseMs;
 
 void read_description(Fields& root, Scenario& scenario) {
   if (!root.require("description") || !root.read_string("description", scenario.description))
@@ -58,8 +62,66 @@ void read_cluster(ScenarioFields& f, properties::ClusterPlan& cluster) {
     f.cluster.fail("controllers",
                    fmt::format("{}: a Raft quorum has 1, 3 or 5 controllers", cluster.controllers));
   }
+  f.cluster.read("log.retention.check.interval.ms", 1, kMaxIntervalMs,
+                 cluster.retention_check_interval_ms);
+  f.cluster.read("log.cleaner.backoff.ms", 1, kMaxIntervalMs, cluster.cleaner_backoff_ms);
   read_network(f.network, cluster.network);
   read_disk(f.disk, cluster.disk);
+}
+
+// cleanup.policy: a comma-separated list of delete and compact, as Kafka takes it (spaces
+// around the commas ignored, either order, a repeated word meaning the same); stored as
+// "delete", "compact" or "compact,delete".
+void read_cleanup_policy(Fields& topic, std::string& policy) {
+  std::string text;
+  if (!topic.read_string("cleanup.policy", text)) return;
+  bool compact = false;
+  bool del = false;
+  std::string_view rest = text;
+  while (true) {
+    const std::size_t comma = rest.find(',');
+    std::string_view word = rest.substr(0, comma);
+    while (!word.empty() && word.front() == ' ') word.remove_prefix(1);
+    while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
+    if (word == "compact") {
+      compact = true;
+    } else if (word == "delete") {
+      del = true;
+    } else {
+      topic.fail("cleanup.policy",
+                 word.empty() ? fmt::format("\"{}\" names no policy: \"delete\", \"compact\" or "
+                                            "\"compact,delete\"",
+                                            text)
+                              : fmt::format("\"{}\" is not a cleanup policy: \"delete\", "
+                                            "\"compact\" or \"compact,delete\"",
+                                            word));
+      return;
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  policy = compact && del ? "compact,delete" : compact ? "compact" : "delete";
+}
+
+// A limit where -1 means none (retention.ms, retention.bytes), as in Kafka.
+void read_limit(Fields& topic, std::string_view name, std::int64_t& out) {
+  std::int64_t value = 0;
+  if (!topic.read_int(name, std::numeric_limits<std::int64_t>::min(), kMaxInt64, value)) return;
+  if (value < -1) {
+    topic.fail(name, fmt::format("{}: -1 means no limit; any other value must be >= 0", value));
+    return;
+  }
+  out = value;
+}
+
+void read_retention(Fields& topic, properties::ClusterPlan& cluster) {
+  read_cleanup_policy(topic, cluster.cleanup_policy);
+  read_limit(topic, "retention.ms", cluster.retention_ms);
+  read_limit(topic, "retention.bytes", cluster.retention_bytes);
+  topic.read_float("min.cleanable.dirty.ratio", 0, 1, cluster.min_cleanable_dirty_ratio);
+  topic.read("min.compaction.lag.ms", 0, kMaxInt64, cluster.min_compaction_lag_ms);
+  topic.read("max.compaction.lag.ms", 1, kMaxInt64, cluster.max_compaction_lag_ms);
+  topic.read("delete.retention.ms", 0, kMaxInt64, cluster.delete_retention_ms);
 }
 
 void read_topic(Fields& topic, properties::ClusterPlan& cluster) {
@@ -81,6 +143,7 @@ void read_topic(Fields& topic, properties::ClusterPlan& cluster) {
   }
   topic.read("segment.bytes", 1024, std::int64_t{1} << 30, cluster.segment_bytes);
   topic.read("segment.ms", 1, std::numeric_limits<std::int64_t>::max(), cluster.segment_ms);
+  read_retention(topic, cluster);
 }
 
 // acks is "all" or one of -1, 0, 1 (-1 and "all" mean the same).
@@ -111,6 +174,7 @@ void read_producers(Fields& producers, properties::WorkloadPlan& workload) {
   producers.read("max.in.flight.requests.per.connection", 1, 100, workload.max_in_flight);
   producers.read("linger.ms", 0, 60'000, workload.linger_ms);
   producers.read("delivery.timeout.ms", 2'000, 600'000, workload.delivery_timeout_ms);
+  producers.read("tombstone_per_mille", 0, 1000, workload.tombstone_per_mille);
 }
 
 void read_group(ScenarioFields& f, properties::WorkloadPlan& workload) {
@@ -161,7 +225,7 @@ void read_run(Fields& run, properties::RunPlan& plan) {
 
 ScenarioFields::ScenarioFields(const toml::table& file, Diagnostics& diagnostics)
     : root(file, "", false, Position{}, diagnostics),
-      cluster(root.table("cluster")),
+      cluster(root.table("cluster", true, {"network", "disk"})),
       network(cluster.table("network")),
       disk(cluster.table("disk")),
       topic(root.table("topic", true)),

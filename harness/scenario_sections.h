@@ -29,7 +29,7 @@ struct ScenarioFields {
   ScenarioFields(const toml::table& file, Diagnostics& diagnostics);
 
   Fields root;
-  Fields cluster;
+  Fields cluster;  // flattened (log.retention.check.interval.ms), but for network and disk
   Fields network;
   Fields disk;
   Fields topic;      // flattened: Kafka keys

@@ -71,18 +71,53 @@ std::string comment_lines(std::string_view comment) {
   return out.empty() ? out : out + "\n";
 }
 
+// `name = value` when `value` differs from the default, else nothing: the retention and
+// compaction keys are written only when set, so a file without them stays as it was.
+template <class T>
+std::string unless_default(std::string_view name, const T& value, const T& default_value,
+                           std::string text) {
+  return value == default_value ? std::string() : fmt::format("{} = {}\n", name, text);
+}
+
+std::string broker_intervals(const properties::ClusterPlan& c) {
+  const properties::ClusterPlan d;
+  return unless_default("log.retention.check.interval.ms", c.retention_check_interval_ms,
+                        d.retention_check_interval_ms,
+                        std::to_string(c.retention_check_interval_ms)) +
+         unless_default("log.cleaner.backoff.ms", c.cleaner_backoff_ms, d.cleaner_backoff_ms,
+                        std::to_string(c.cleaner_backoff_ms));
+}
+
+std::string retention_keys(const properties::ClusterPlan& c) {
+  const properties::ClusterPlan d;
+  return unless_default("cleanup.policy", c.cleanup_policy, d.cleanup_policy,
+                        quoted(c.cleanup_policy)) +
+         unless_default("retention.ms", c.retention_ms, d.retention_ms,
+                        std::to_string(c.retention_ms)) +
+         unless_default("retention.bytes", c.retention_bytes, d.retention_bytes,
+                        std::to_string(c.retention_bytes)) +
+         unless_default("min.cleanable.dirty.ratio", c.min_cleanable_dirty_ratio,
+                        d.min_cleanable_dirty_ratio, toml_float(c.min_cleanable_dirty_ratio)) +
+         unless_default("min.compaction.lag.ms", c.min_compaction_lag_ms, d.min_compaction_lag_ms,
+                        std::to_string(c.min_compaction_lag_ms)) +
+         unless_default("max.compaction.lag.ms", c.max_compaction_lag_ms, d.max_compaction_lag_ms,
+                        std::to_string(c.max_compaction_lag_ms)) +
+         unless_default("delete.retention.ms", c.delete_retention_ms, d.delete_retention_ms,
+                        std::to_string(c.delete_retention_ms));
+}
+
 std::string cluster_tables(const properties::ClusterPlan& c) {
   const sim::NetworkConfig& n = c.network;
   const sim::DiskConfig& d = c.disk;
   return fmt::format(
-      "[cluster]\nbrokers = {}\ncontrollers = {}\n\n"
+      "[cluster]\nbrokers = {}\ncontrollers = {}\n{}\n"
       "[cluster.network]\nlatency_us = {}\njitter_us = {}\ndrop_probability = {}\n"
       "duplicate_probability = {}\ndelay_probability = {}\ndelay_max_ms = {}\nfifo_links = {}\n"
       "inbox_capacity = {}\n\n"
       "[cluster.disk]\nread_latency_us = {}\nwrite_latency_us = {}\nfsync_latency_us = {}\n"
       "metadata_latency_us = {}\nlatency_jitter = {}\ntorn_write_probability = {}\n"
       "capacity_bytes = {}\n\n",
-      c.brokers, c.controllers, us(n.latency.base), us(n.latency.jitter),
+      c.brokers, c.controllers, broker_intervals(c), us(n.latency.base), us(n.latency.jitter),
       toml_float(n.drop_probability), toml_float(n.duplicate_probability),
       toml_float(n.delay_probability), sim::to_ms(n.delay_max), n.fifo_links, n.inbox_capacity,
       us(d.read_latency), us(d.write_latency), us(d.fsync_latency), us(d.metadata_latency),
@@ -92,10 +127,10 @@ std::string cluster_tables(const properties::ClusterPlan& c) {
 std::string topic_table(const properties::ClusterPlan& c) {
   return fmt::format(
       "[topic]\npartitions = {}\nreplication.factor = {}\nmin.insync.replicas = {}\n"
-      "unclean.leader.election.enable = {}\n{}\nsegment.bytes = {}\nsegment.ms = {}\n\n",
+      "unclean.leader.election.enable = {}\n{}\nsegment.bytes = {}\nsegment.ms = {}\n{}\n",
       c.partitions, c.replication_factor, c.min_insync_replicas, c.unclean_leader_election_enable,
       c.flush_every_message ? "flush.messages = 1" : "# flush.messages unset: the OS flushes",
-      c.segment_bytes, c.segment_ms);
+      c.segment_bytes, c.segment_ms, retention_keys(c));
 }
 
 std::string workload_tables(const properties::WorkloadPlan& w) {
@@ -104,14 +139,17 @@ std::string workload_tables(const properties::WorkloadPlan& w) {
   return fmt::format(
       "[producers]\ncount = {}\nkeys = {}\nrecords = {}\nrate = {}\nacks = {}\n"
       "enable.idempotence = {}\nretries = {}\nmax.in.flight.requests.per.connection = {}\n"
-      "linger.ms = {}\ndelivery.timeout.ms = {}\n\n"
+      "linger.ms = {}\ndelivery.timeout.ms = {}\n{}\n"
       "[group]\nmembers = {}\npartition.assignment.strategy = {}\nprotocol = {}\ncommit = {}\n"
       "auto.offset.reset = {}\nprocessing_ms = {}\n\n",
       w.producers, w.keys, w.records_per_producer, toml_float(rate),
       w.acks == -1 ? std::string("\"all\"") : std::to_string(w.acks), w.enable_idempotence,
-      w.retries, w.max_in_flight, w.linger_ms, w.delivery_timeout_ms, w.consumers,
-      quoted(w.assignor), w.assignor == "cooperative-sticky" ? "\"cooperative\"" : "\"eager\"",
-      quoted(w.commit), quoted(w.auto_offset_reset), sim::to_ms(w.processing_time));
+      w.retries, w.max_in_flight, w.linger_ms, w.delivery_timeout_ms,
+      unless_default("tombstone_per_mille", w.tombstone_per_mille, 0,
+                     std::to_string(w.tombstone_per_mille)),
+      w.consumers, quoted(w.assignor),
+      w.assignor == "cooperative-sticky" ? "\"cooperative\"" : "\"eager\"", quoted(w.commit),
+      quoted(w.auto_offset_reset), sim::to_ms(w.processing_time));
 }
 
 std::string node_name(const properties::NodeRef& node) {

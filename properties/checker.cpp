@@ -4,11 +4,13 @@
 #include <iterator>
 #include <utility>
 
+#include "properties/compaction_checks.h"
 #include "properties/consumption_checks.h"
 #include "properties/data_checks.h"
 #include "properties/group_checks.h"
 #include "properties/group_measurements.h"
 #include "properties/replica_checks.h"
+#include "properties/retention_checks.h"
 
 namespace samsa::properties {
 
@@ -16,6 +18,31 @@ void CheckResult::merge(CheckResult other) {
   violations.insert(violations.end(), std::make_move_iterator(other.violations.begin()),
                     std::make_move_iterator(other.violations.end()));
   for (auto& [name, value] : other.measurements) measurements[name] = value;
+}
+
+cluster::Offset LogCleanup::log_start_at(const cluster::TopicPartition& tp, sim::SimTime at) const {
+  const auto it = log_start.find(tp);
+  if (it == log_start.end()) return cluster::Offset(0);
+  // The last rise at or before `at`.
+  const auto rise = std::upper_bound(it->second.begin(), it->second.end(), at,
+                                     [](sim::SimTime t, const auto& r) { return t < r.first; });
+  return rise == it->second.begin() ? cluster::Offset(0) : std::prev(rise)->second;
+}
+
+cluster::Offset LogCleanup::final_log_start(const cluster::TopicPartition& tp) const {
+  const auto it = log_start.find(tp);
+  return it == log_start.end() || it->second.empty() ? cluster::Offset(0)
+                                                     : it->second.back().second;
+}
+
+bool LogCleanup::is_compactable(const cluster::TopicPartition& tp, cluster::Offset offset) const {
+  const auto it = compactable.find(tp);
+  return it != compactable.end() && it->second.contains(offset);
+}
+
+bool LogCleanup::removed_by(const cluster::TopicPartition& tp, cluster::Offset offset,
+                            sim::SimTime at) const {
+  return offset < log_start_at(tp, at) || is_compactable(tp, offset);
 }
 
 const std::vector<PropertyInfo>& registered_properties() {
@@ -57,11 +84,48 @@ const std::vector<PropertyInfo>& registered_properties() {
        "group commits of what the group polled"},
       {kRebalanceNoSkip,
        "a new owner starts at or below the committed offset, skipping no known record",
-       "as lost-write; auto.offset.reset=earliest, no retention or compaction"},
+       "as lost-write; auto.offset.reset=earliest (or no retention); gaps retention or "
+       "compaction explain are exempt"},
       {kPollSkip, "a consumer's successive reads of a partition pass over no known record",
-       "as lost-write; no rebalance between the polls, no retention or compaction"},
+       "as lost-write; no rebalance between the polls; auto.offset.reset=earliest (or no "
+       "retention); gaps retention or compaction explain are exempt"},
       {kNonmonotonicPoll, "a consumer's successive reads of a partition have increasing offsets",
        "as lost-write; no rebalance or seek between the two polls"},
+      {kRetentionDeletedYoung,
+       "retention deletes a segment only for its reason: older than retention.ms by the broker's "
+       "clock, needed for retention.bytes, or wholly below the log start",
+       "always (judged on the deleting broker's own clock, so clock skew is no excuse)"},
+      {kRetentionAboveHighWatermark,
+       "retention deletes only segments wholly below the replica's high watermark", "always"},
+      {kRetentionOverdue,
+       "a segment past retention.ms or retention.bytes and below the HW is deleted within 2 x "
+       "log.retention.check.interval.ms + 2 s of becoming deletable",
+       "after healing (no failed assertion, no event bound): final logs of topics whose "
+       "cleanup.policy deletes, on each broker's clock"},
+      {kLogStartMonotonic, "a replica's log start offset never decreases",
+       "no unclean election, no whole ISR powered off without fsync per write"},
+      {kCompactionKeepsLatest,
+       "the cleaner removes only superseded records or tombstones, below min(HW, active "
+       "segment), and never moves a record",
+       "always (a record's offset between passes: as committed-data-kept, and no power loss "
+       "between them)"},
+      {kTombstoneKept,
+       "a tombstone stays at least delete.retention.ms after the cleaner first passes it",
+       "always (on the brokers' clocks; a tombstone a later record of its key supersedes is "
+       "exempt)"},
+      {kTombstoneRemoved,
+       "a tombstone past its delete horizon is gone once the cleaner passes it again",
+       "after healing: final logs of compacted topics where a cleaner pass went over the "
+       "tombstone past its horizon, more than 2 x log.cleaner.backoff.ms + 2 s before the end"},
+      {kCompactedRead,
+       "a reader from the log start sees every key's latest acknowledged record, and no "
+       "deleted key resurrected",
+       "as unseen (acks=all, no unclean election, no whole ISR powered off without fsync per "
+       "write, the final reader reached every HW); compacted topics"},
+      {kCommittedOffsetsSurviveCleaning,
+       "a group's last committed offset of a partition is the latest record of its key in "
+       "__consumer_offsets",
+       "no unclean election, no whole ISR powered off without fsync per write"},
       {kLiveness, "after healing, producers finish and every partition is read to its HW in time",
        "every fault healed: within the plan's liveness bound"},
       {kInvariant, "no assertion inside the simulated cluster fails", "always"},
@@ -76,16 +140,19 @@ const PropertyInfo* find_property(std::string_view name) {
   return nullptr;
 }
 
-CheckResult check_history(const History& history) {
+CheckResult check_history(const History& history, const LogCleanup& cleanup) {
   using Checker = std::vector<Violation> (*)(const History&);
   static constexpr Checker kCheckers[] = {
-      check_group_exclusivity,           check_commit_fencing,
-      check_committed_offsets_monotonic, check_committed_offsets_within_bounds,
-      check_rebalance_no_skip,           check_poll_skip,
-      check_nonmonotonic_poll,
+      check_group_exclusivity,
+      check_commit_fencing,
+      check_committed_offsets_monotonic,
+      check_committed_offsets_within_bounds,
   };
   CheckResult result;
   for (const Checker check : kCheckers) result.merge(CheckResult{check(history), {}});
+  result.merge(CheckResult{check_rebalance_no_skip(history, cleanup), {}});
+  result.merge(CheckResult{check_poll_skip(history, cleanup), {}});
+  result.merge(CheckResult{check_nonmonotonic_poll(history), {}});
   // In the order they became visible; ties keep the checkers' order.
   std::stable_sort(result.violations.begin(), result.violations.end(),
                    [](const Violation& a, const Violation& b) { return a.at < b.at; });

@@ -42,9 +42,23 @@ const Op* first_poll_during(const PollsByProcess& polls, const Ownership& o) {
   return *poll;
 }
 
+// The known records of `tp` in [from, to) that neither retention (by `at`) nor compaction
+// explains, described as describe_known_between does; empty when there are none.
+std::string describe_skipped(const KnownOffsets& known, const cluster::TopicPartition& tp,
+                             cluster::Offset from, cluster::Offset to, const LogCleanup& cleanup,
+                             sim::SimTime at) {
+  if (cleanup.log_start.empty() && cleanup.compactable.empty())
+    return describe_known_between(known, from, to);
+  KnownOffsets unexplained;
+  for (auto it = known.lower_bound(from); it != known.end() && it->first < to; ++it) {
+    if (!cleanup.removed_by(tp, it->first, at)) unexplained.insert(*it);
+  }
+  return describe_known_between(unexplained, from, to);
+}
+
 }  // namespace
 
-std::vector<Violation> check_rebalance_no_skip(const History& history) {
+std::vector<Violation> check_rebalance_no_skip(const History& history, const LogCleanup& cleanup) {
   const PollsByProcess polls = polls_by_process(history);
   const KnownRecords known = known_records(history);
   const std::map<GroupPartition, RunningMax> committed = commits_that_may_have_landed(history);
@@ -60,7 +74,8 @@ std::vector<Violation> check_rebalance_no_skip(const History& history) {
     const cluster::Offset bound =
         commit ? cluster::Offset(commit->value) : known_of_tp.begin()->first;
     if (start <= bound) continue;
-    const std::string skipped = describe_known_between(known_of_tp, bound, start);
+    const std::string skipped =
+        describe_skipped(known_of_tp, o.tp, bound, start, cleanup, poll->completed_at);
     if (skipped.empty()) continue;  // nothing known was passed over
     const std::string from =
         commit ? fmt::format("the group had committed {} ({}, {}, invoked at {} ms)", bound,
@@ -89,7 +104,8 @@ struct LastRead {
 
 // One pass over every process's reads in order: the violations of `property`, which is
 // kPollSkip or kNonmonotonicPoll (both come from comparing a read with the one before).
-std::vector<Violation> poll_order_violations(const History& history, std::string_view property) {
+std::vector<Violation> poll_order_violations(const History& history, std::string_view property,
+                                             const LogCleanup& cleanup) {
   std::vector<const Op*> events;
   for (const Op& op : history.ops()) {
     if (op.status == OpStatus::kOk && op.kind != OpKind::kSend && op.kind != OpKind::kCommit)
@@ -112,9 +128,10 @@ std::vector<Violation> poll_order_violations(const History& history, std::string
       it->second = LastRead{r.offset, r.value, op};
       if (first || r.offset == previous.offset + 1) continue;
       const bool backwards = r.offset <= previous.offset;
-      const std::string skipped =
-          backwards ? std::string()
-                    : describe_known_between(known.at(r.tp), previous.offset + 1, r.offset);
+      const std::string skipped = backwards
+                                      ? std::string()
+                                      : describe_skipped(known.at(r.tp), r.tp, previous.offset + 1,
+                                                         r.offset, cleanup, op->completed_at);
       const bool reported =
           backwards ? property == kNonmonotonicPoll : property == kPollSkip && !skipped.empty();
       if (!reported) continue;
@@ -135,12 +152,12 @@ std::vector<Violation> poll_order_violations(const History& history, std::string
 
 }  // namespace
 
-std::vector<Violation> check_poll_skip(const History& history) {
-  return poll_order_violations(history, kPollSkip);
+std::vector<Violation> check_poll_skip(const History& history, const LogCleanup& cleanup) {
+  return poll_order_violations(history, kPollSkip, cleanup);
 }
 
 std::vector<Violation> check_nonmonotonic_poll(const History& history) {
-  return poll_order_violations(history, kNonmonotonicPoll);
+  return poll_order_violations(history, kNonmonotonicPoll, LogCleanup{});
 }
 
 }  // namespace samsa::properties

@@ -14,6 +14,11 @@
 // within a poll and across its polls with no kAssign/kRevoke/kLose of P by that process in
 // between, have increasing offsets (else nonmonotonic-poll), and no known record lies
 // strictly between two successive ones (else poll-skip).
+// Retention and compaction (`cleanup`, checker.h): a known record retention had deleted by
+// the time of the poll that passed over it (below the highest log start offset shown at or
+// before that poll completed), or one compaction may remove (a tombstone, or a record a
+// later known record of its key supersedes), is no skip: a lagging consumer reset to the
+// log start, and a reader of a compacted log, pass over such gaps legitimately.
 #pragma once
 
 #include <string_view>
@@ -28,8 +33,9 @@ inline constexpr std::string_view kRebalanceNoSkip = "rebalance-no-skip";
 inline constexpr std::string_view kPollSkip = "poll-skip";
 inline constexpr std::string_view kNonmonotonicPoll = "nonmonotonic-poll";
 
-std::vector<Violation> check_rebalance_no_skip(const History& history);
-std::vector<Violation> check_poll_skip(const History& history);
+std::vector<Violation> check_rebalance_no_skip(const History& history,
+                                               const LogCleanup& cleanup = {});
+std::vector<Violation> check_poll_skip(const History& history, const LogCleanup& cleanup = {});
 std::vector<Violation> check_nonmonotonic_poll(const History& history);
 
 }  // namespace samsa::properties

@@ -52,7 +52,7 @@ void keep_earliest(const Op*& slot, const Op* op) {
 struct DataIndex {
   // `final_reader`: the process whose reads are the final log ("" for none).
   explicit DataIndex(const History& history, std::string_view final_reader = {});
-  std::vector<const Op*> acknowledged;       // ok sends with a value and an offset, by id
+  std::vector<const Op*> acknowledged;       // ok sends with an offset (tombstones too), by id
   std::map<std::string, const Op*> send_of;  // a value's send (the first recorded)
   // Every position a value was read at, with the earliest poll that read it there.
   std::map<std::string, std::map<Position, const Op*>> reads_of;
@@ -66,6 +66,13 @@ struct DataIndex {
   std::map<cluster::TopicPartition, std::map<cluster::Offset, PastRead>> reads_from;
   sim::SimTime end{};  // the last completion in the history
 
+  // Whether some read returned what `send` wrote: its value anywhere, or for a tombstone
+  // (no value to name it), a tombstone at its position.
+  bool was_read(const Op& send) const {
+    if (send.value) return reads_of.contains(*send.value);
+    const auto at = read_at.find({send.tp, send.offset});
+    return at != read_at.end() && at->second.contains(std::nullopt);
+  }
   // The earliest poll that read an offset of `tp` above `offset`, if any did.
   std::optional<PastRead> first_read_past(const cluster::TopicPartition& tp,
                                           cluster::Offset offset) const {
@@ -81,8 +88,8 @@ DataIndex::DataIndex(const History& history, std::string_view final_reader) {
   std::map<cluster::TopicPartition, std::map<cluster::Offset, const Op*>> first_at;
   for (const Op& op : history.ops()) {
     end = std::max(end, op.completed_at);
-    if (op.kind == OpKind::kSend && op.value) {
-      send_of.emplace(*op.value, &op);
+    if (op.kind == OpKind::kSend) {
+      if (op.value) send_of.emplace(*op.value, &op);
       if (op.status == OpStatus::kOk && op.offset.value() >= 0) acknowledged.push_back(&op);
     }
     if (op.kind != OpKind::kPoll) continue;
@@ -138,6 +145,8 @@ bool kept_at(const DataIndex& index, const DataPromises& promises, const Positio
 struct Missing {
   Findings lost;
   Findings unseen;
+  std::int64_t deleted_unread = 0;    // below the log start: retention deleted them
+  std::int64_t compacted_unread = 0;  // compaction may have removed them
 };
 
 std::string acknowledged_text(const Op& send) {
@@ -149,7 +158,15 @@ std::string acknowledged_text(const Op& send) {
 Missing find_missing(const DataIndex& index, const DataPromises& promises) {
   Missing missing;
   for (const Op* send : index.acknowledged) {
-    if (index.reads_of.contains(*send->value)) continue;
+    if (index.was_read(*send)) continue;
+    if (send->offset < promises.cleanup.final_log_start(send->tp)) {
+      ++missing.deleted_unread;
+      continue;
+    }
+    if (promises.cleanup.is_compactable(send->tp, send->offset)) {
+      ++missing.compacted_unread;
+      continue;
+    }
     const bool promised = survives(promises, send->process);
     const std::string tp = cluster::to_string(send->tp);
     if (const std::optional<PastRead> past = index.first_read_past(send->tp, send->offset)) {
@@ -390,6 +407,12 @@ Findings find_reordered_keys(const DataIndex& index, const DataPromises& promise
   return findings;
 }
 
+sim::SimTime history_end(const History& history) {
+  sim::SimTime end{};
+  for (const Op& op : history.ops()) end = std::max(end, op.completed_at);
+  return end;
+}
+
 std::vector<Violation> promised_only(Findings findings) {
   std::vector<Violation> violations;
   for (Finding& f : findings) {
@@ -442,10 +465,15 @@ CheckResult check_data(const History& history, const DataPromises& promises) {
   };
   CheckResult result;
   result.measurements["acknowledged"] = static_cast<std::int64_t>(index.acknowledged.size());
+  result.measurements["acknowledged_deleted_unread"] = missing.deleted_unread;
+  result.measurements["acknowledged_compacted_unread"] = missing.compacted_unread;
   // Acknowledged records the log no longer holds anywhere: never read, or read and then
   // truncated away (their offsets reused). Exact once the final reader read every partition.
+  // Records retention or compaction may have removed are not counted: they were not lost.
   result.measurements["acknowledged_not_kept"] =
       std::count_if(index.acknowledged.begin(), index.acknowledged.end(), [&](const Op* send) {
+        if (promises.cleanup.removed_by(send->tp, send->offset, sim::kSimTimeMax)) return false;
+        if (!send->value) return !index.was_read(*send);
         const auto reads = index.reads_of.find(*send->value);
         if (reads == index.reads_of.end()) return true;
         return std::none_of(reads->second.begin(), reads->second.end(), [&](const auto& read) {
@@ -465,6 +493,83 @@ CheckResult check_data(const History& history, const DataPromises& promises) {
   std::stable_sort(result.violations.begin(), result.violations.end(),
                    [](const Violation& a, const Violation& b) { return a.at < b.at; });
   return result;
+}
+
+namespace {
+
+// Log start offsets as shown over time, in time order (ties in the order given).
+void add_log_starts(const History& history, const Observations& observations,
+                    const std::set<std::string>& topics, LogCleanup& cleanup) {
+  std::vector<std::tuple<sim::SimTime, cluster::TopicPartition, cluster::Offset>> shown;
+  for (const ReplicaSample& s : observations.replicas)
+    shown.emplace_back(s.at, s.tp, s.log_start_offset);
+  for (const RetentionSample& r : observations.retention)
+    shown.emplace_back(r.at, r.tp, r.pass.log_start_after);
+  for (const ReplicaLog& log : observations.final_logs)
+    shown.emplace_back(std::max(observations.liveness_end, history_end(history)), log.tp,
+                       log.log_start_offset);
+  std::stable_sort(shown.begin(), shown.end(),
+                   [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+  for (const auto& [at, tp, start] : shown) {
+    auto& rises = cleanup.log_start[tp];
+    if (start.value() <= 0 || (!rises.empty() && start <= rises.back().second)) continue;
+    rises.emplace_back(at, start);
+    cleanup.retention = cleanup.retention || topics.contains(tp.topic);
+  }
+}
+
+// Every record known of a compacted topic's partition: offset -> (key, tombstone).
+using KnownKeyed = std::map<cluster::TopicPartition,
+                            std::map<cluster::Offset, std::pair<std::optional<std::string>, bool>>>;
+
+void add_compactable(const History& history, const Observations& observations,
+                     const std::set<std::string>& topics, LogCleanup& cleanup) {
+  const auto compacted = [&](const cluster::TopicPartition& tp) {
+    const auto it = observations.topic_configs.find(tp.topic);
+    return it != observations.topic_configs.end() && cluster::compacts(it->second.cleanup_policy);
+  };
+  KnownKeyed known;
+  const auto note = [&](const cluster::TopicPartition& tp, cluster::Offset offset,
+                        const std::optional<std::string>& key, bool tombstone) {
+    if (offset.value() >= 0 && compacted(tp)) known[tp].try_emplace(offset, key, tombstone);
+  };
+  for (const Op& op : history.ops()) {
+    if (op.kind == OpKind::kSend && op.status == OpStatus::kOk)
+      note(op.tp, op.offset, op.key, !op.value);
+    if (op.kind != OpKind::kPoll) continue;
+    for (const ReadRecord& r : op.records) note(r.tp, r.offset, r.key, !r.value);
+  }
+  for (const ReplicaLog& log : observations.final_logs) {
+    if (!topics.contains(log.tp.topic)) continue;
+    for (const ReplicaRecord& r : log.records) note(log.tp, r.offset, r.key, !r.value);
+  }
+  for (const auto& [tp, records] : known) {
+    cleanup.compaction = true;
+    std::map<std::string, cluster::Offset> last;
+    for (const auto& [offset, record] : records) {
+      if (record.first) last[*record.first] = offset;
+    }
+    std::set<cluster::Offset>& compactable = cleanup.compactable[tp];
+    for (const auto& [offset, record] : records) {
+      if (record.second || (record.first && last.at(*record.first) > offset))
+        compactable.insert(offset);
+    }
+  }
+}
+
+}  // namespace
+
+LogCleanup log_cleanup_of(const History& history, const Observations& observations) {
+  // Only the topics clients used: the offsets topic's own cleaning is not theirs.
+  std::set<std::string> topics;
+  for (const Op& op : history.ops()) {
+    if (op.kind == OpKind::kSend) topics.insert(op.tp.topic);
+    for (const ReadRecord& r : op.records) topics.insert(r.tp.topic);
+  }
+  LogCleanup cleanup;
+  add_log_starts(history, observations, topics, cleanup);
+  add_compactable(history, observations, topics, cleanup);
+  return cleanup;
 }
 
 }  // namespace samsa::properties

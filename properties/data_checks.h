@@ -3,9 +3,10 @@
 // Reads are the records of every kPoll, whatever its status — the group consumers' and the
 // final reader's, which the runner adds in the liveness phase (process "reader", reading
 // each partition from its log start offset to its high watermark). An acknowledged send is
-// an ok kSend with a value and an offset >= 0 (acks=0 is acknowledged without an offset and
-// judged by none of lost-write, unseen, nonmonotonic-send or the acknowledgement half of
-// inconsistent-offsets). "Reads of P pass offset o": some read record of P has offset > o.
+// an ok kSend with an offset >= 0 (a tombstone's value is null; see below) (acks=0 is acknowledged
+// without an offset and judged by none of lost-write, unseen, nonmonotonic-send or the
+// acknowledgement half of inconsistent-offsets). "Reads of P pass offset o": some read record of P
+// has offset > o.
 //
 // lost-write: an acknowledged send (ok, offset o in partition P) whose value no read
 //   returned (at any position), although reads of P pass o. Visible at the later of its
@@ -36,6 +37,16 @@
 //   (producer, key, partition), naming the inversion visible first and counting them all.
 //   Promised with order.
 //
+// Retention and compaction (DataPromises::cleanup, built by log_cleanup_of): an acknowledged
+// record that retention deleted (below the highest log start offset any replica of its
+// partition showed) or that compaction may remove (a tombstone, or a keyed record a later
+// known record of its key supersedes) and that no read returned is neither lost-write nor
+// unseen; it is counted in "acknowledged_deleted_unread" or "acknowledged_compacted_unread".
+// Tombstones (no value) are acknowledged sends too, judged by position alone: one is read
+// when some read returned a tombstone at its (partition, offset); they take no part in
+// duplicate or per-key-order (which match values), and "acknowledged_not_kept" leaves out
+// records retention or compaction may have removed.
+//
 // A guarantee the config or the faults do not promise (ProducerPromise, DataPromises) is
 // measured instead: counted in CheckResult::measurements, never a Violation. Measurements
 // of check_data(): "acknowledged" and, each counted whether promised or not,
@@ -51,6 +62,7 @@
 
 #include "properties/checker.h"
 #include "properties/history.h"
+#include "properties/observations.h"
 
 namespace samsa::properties {
 
@@ -86,6 +98,8 @@ struct DataPromises {
   // The process of that final reader ("" if none): with final_reads, what it read is the
   // log as it ended, so a position past its reads no longer holds what was read there.
   std::string final_reader;
+  // What retention and compaction may have removed (checker.h).
+  LogCleanup cleanup;
   const ProducerPromise& of(const std::string& process) const;
 };
 
@@ -97,6 +111,11 @@ std::vector<Violation> check_nonmonotonic_send(const History& history,
                                                const DataPromises& promises);
 std::vector<Violation> check_aborted_read(const History& history);
 std::vector<Violation> check_per_key_order(const History& history, const DataPromises& promises);
+
+// What retention and compaction may have removed in a run: log start offsets from the
+// replicas' samples, retention passes and final logs; compactable offsets of every topic
+// `observations.topic_configs` says compacts, from acknowledged sends, reads and final logs.
+LogCleanup log_cleanup_of(const History& history, const Observations& observations);
 
 // Every data checker, plus the measurements above.
 CheckResult check_data(const History& history, const DataPromises& promises);

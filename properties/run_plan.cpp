@@ -88,6 +88,38 @@ std::optional<std::string> validate_cluster(const ClusterPlan& c) {
   return std::nullopt;
 }
 
+// Invariant 7: retention and compaction, with Kafka's ranges and its one cross-check.
+std::optional<std::string> validate_retention(const ClusterPlan& c) {
+  if (c.cleanup_policy != "delete" && c.cleanup_policy != "compact" &&
+      c.cleanup_policy != "compact,delete")
+    return fmt::format("cleanup.policy = \"{}\": one of delete, compact, compact,delete",
+                       c.cleanup_policy);
+  if (c.retention_ms < -1)
+    return fmt::format("retention.ms = {}: -1 (no limit) or >= 0", c.retention_ms);
+  if (c.retention_bytes < -1)
+    return fmt::format("retention.bytes = {}: -1 (no limit) or >= 0", c.retention_bytes);
+  if (!(c.min_cleanable_dirty_ratio >= 0 && c.min_cleanable_dirty_ratio <= 1))
+    return fmt::format("min.cleanable.dirty.ratio = {}: must be in [0, 1]",
+                       c.min_cleanable_dirty_ratio);
+  if (c.min_compaction_lag_ms < 0)
+    return fmt::format("min.compaction.lag.ms = {}: must be >= 0", c.min_compaction_lag_ms);
+  if (c.max_compaction_lag_ms < 1)
+    return fmt::format("max.compaction.lag.ms = {}: must be >= 1", c.max_compaction_lag_ms);
+  if (c.min_compaction_lag_ms > c.max_compaction_lag_ms)
+    return fmt::format("min.compaction.lag.ms = {} is more than max.compaction.lag.ms = {}",
+                       c.min_compaction_lag_ms, c.max_compaction_lag_ms);
+  if (c.delete_retention_ms < 0)
+    return fmt::format("delete.retention.ms = {}: must be >= 0", c.delete_retention_ms);
+  const std::int64_t max_interval = ms(kPlanLimits.max_safety);
+  if (c.retention_check_interval_ms < 1 || c.retention_check_interval_ms > max_interval)
+    return fmt::format("log.retention.check.interval.ms = {}: must be in [1, {}]",
+                       c.retention_check_interval_ms, max_interval);
+  if (c.cleaner_backoff_ms < 1 || c.cleaner_backoff_ms > max_interval)
+    return fmt::format("log.cleaner.backoff.ms = {}: must be in [1, {}]", c.cleaner_backoff_ms,
+                       max_interval);
+  return std::nullopt;
+}
+
 std::optional<std::string> validate_workload(const WorkloadPlan& w) {
   if (w.producers < 0 || w.producers > kPlanLimits.max_producers)
     return fmt::format("producers = {}: must be in [0, {}]", w.producers,
@@ -131,7 +163,42 @@ std::optional<std::string> validate_workload(const WorkloadPlan& w) {
     return fmt::format("commit = \"{}\": one of sync, async, auto", w.commit);
   if (w.auto_offset_reset != "earliest" && w.auto_offset_reset != "latest")
     return fmt::format("auto.offset.reset = \"{}\": one of earliest, latest", w.auto_offset_reset);
+  if (w.tombstone_per_mille < 0 || w.tombstone_per_mille > 1000)
+    return fmt::format("tombstone_per_mille = {}: must be in [0, 1000]", w.tombstone_per_mille);
+  if (w.tombstone_per_mille > 0 && w.keys == 0)
+    return fmt::format("tombstone_per_mille = {} needs keys > 0: a tombstone deletes a key",
+                       w.tombstone_per_mille);
   return std::nullopt;
+}
+
+// The retention and compaction settings that differ from the defaults, as Kafka names them
+// ("" when all are default).
+std::string describe_retention(const ClusterPlan& c, const WorkloadPlan& w) {
+  const ClusterPlan d;
+  std::vector<std::string> parts;
+  if (c.cleanup_policy != d.cleanup_policy) parts.push_back("cleanup.policy " + c.cleanup_policy);
+  const auto limit = [](std::int64_t v) {
+    return v == -1 ? std::string("none") : std::to_string(v);
+  };
+  if (c.retention_ms != d.retention_ms) parts.push_back("retention.ms " + limit(c.retention_ms));
+  if (c.retention_bytes != d.retention_bytes)
+    parts.push_back("retention.bytes " + limit(c.retention_bytes));
+  if (c.min_cleanable_dirty_ratio != d.min_cleanable_dirty_ratio)
+    parts.push_back(fmt::format("min.cleanable.dirty.ratio {}", c.min_cleanable_dirty_ratio));
+  if (c.min_compaction_lag_ms != d.min_compaction_lag_ms)
+    parts.push_back(fmt::format("min.compaction.lag.ms {}", c.min_compaction_lag_ms));
+  if (c.max_compaction_lag_ms != d.max_compaction_lag_ms)
+    parts.push_back(fmt::format("max.compaction.lag.ms {}", c.max_compaction_lag_ms));
+  if (c.delete_retention_ms != d.delete_retention_ms)
+    parts.push_back(fmt::format("delete.retention.ms {}", c.delete_retention_ms));
+  if (c.retention_check_interval_ms != d.retention_check_interval_ms)
+    parts.push_back(
+        fmt::format("log.retention.check.interval.ms {}", c.retention_check_interval_ms));
+  if (c.cleaner_backoff_ms != d.cleaner_backoff_ms)
+    parts.push_back(fmt::format("log.cleaner.backoff.ms {}", c.cleaner_backoff_ms));
+  if (w.tombstone_per_mille != 0)
+    parts.push_back(fmt::format("tombstones {} per mille", w.tombstone_per_mille));
+  return parts.empty() ? std::string() : fmt::format("; {}", fmt::join(parts, ", "));
 }
 
 }  // namespace
@@ -165,7 +232,14 @@ int role_count(const RunPlan& plan, NodeRole role) {
 
 std::optional<std::string> validate_plan(const RunPlan& plan) {
   if (auto error = validate_cluster(plan.cluster)) return error;
+  if (auto error = validate_retention(plan.cluster)) return error;
   if (auto error = validate_workload(plan.workload)) return error;
+  if (plan.cluster.cleanup_policy != "delete" && plan.workload.keys == 0 &&
+      plan.workload.producers > 0 && plan.workload.records_per_producer > 0)
+    return fmt::format(
+        "keys = 0 on a topic with cleanup.policy = \"{}\": a compacted topic "
+        "rejects records without a key",
+        plan.cluster.cleanup_policy);
   if (plan.safety < sim::Duration::zero() || plan.safety > kPlanLimits.max_safety)
     return fmt::format("safety phase of {} ms: must be in [0, {}] ms", ms(plan.safety),
                        ms(kPlanLimits.max_safety));
@@ -207,14 +281,15 @@ std::string describe_plan(const RunPlan& plan) {
   std::string text = fmt::format(
       "{} controllers, {} brokers; {} partitions, replication.factor {}, min.insync.replicas {}, "
       "unclean election {}, flush.messages {}; {} producers x {} records ({} keys, every {} ms, "
-      "acks {}, idempotence {}, in flight {}); {} consumers ({}, {}); safety {} ms, liveness {} "
-      "ms; {} faults",
+      "acks {}, idempotence {}, in flight {}); {} consumers ({}, {})",
       c.controllers, c.brokers, c.partitions, c.replication_factor, c.min_insync_replicas,
       c.unclean_leader_election_enable ? "on" : "off", c.flush_every_message ? "1" : "never",
       w.producers, w.records_per_producer, w.keys, ms(w.send_interval),
       w.acks == -1 ? "all" : std::to_string(w.acks), w.enable_idempotence ? "on" : "off",
-      w.max_in_flight, w.consumers, w.assignor, "commit " + w.commit, ms(plan.safety),
-      ms(plan.liveness), plan.faults.size());
+      w.max_in_flight, w.consumers, w.assignor, "commit " + w.commit);
+  text += describe_retention(c, w);
+  text += fmt::format("; safety {} ms, liveness {} ms; {} faults", ms(plan.safety),
+                      ms(plan.liveness), plan.faults.size());
   for (const FaultStep& f : plan.faults) {
     // The node the index resolves to, named as in logs and scenario scripts: brokers and
     // controllers from 1, consumers from 0.

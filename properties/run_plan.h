@@ -11,10 +11,14 @@
 // idempotence implies acks = all, max_in_flight <= 5 and retries > 0; 4. every fault starts within
 // the safety phase and lasts at most the rest of it (everything is healed when it ends); 5. every
 // count is within the bounds in kPlanLimits; 6. names (assignor, commit mode, offset reset, bugs,
-// properties) are known.
+// properties) are known; 7. retention and compaction settings are within Kafka's ranges (-1:
+// no limit for retention.ms and retention.bytes), min.compaction.lag.ms <=
+// max.compaction.lag.ms, the broker intervals are in [1, max_safety], and tombstones or a
+// compacted topic that records are sent to need keys > 0.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +73,17 @@ struct ClusterPlan {
   bool flush_every_message = false;                  // flush.messages = 1: fsync each append
   std::int64_t segment_bytes = 1 << 20;              // segment.bytes
   std::int64_t segment_ms = 7LL * 24 * 3600 * 1000;  // segment.ms
+  // Retention and compaction of the run's topic (Kafka's topic configs).
+  std::string cleanup_policy = "delete";               // delete, compact or compact,delete
+  std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // retention.ms (-1: none)
+  std::int64_t retention_bytes = -1;                   // retention.bytes (-1: none)
+  double min_cleanable_dirty_ratio = 0.5;              // min.cleanable.dirty.ratio
+  std::int64_t min_compaction_lag_ms = 0;              // min.compaction.lag.ms
+  std::int64_t max_compaction_lag_ms = std::numeric_limits<std::int64_t>::max();
+  std::int64_t delete_retention_ms = 24LL * 3600 * 1000;  // delete.retention.ms
+  // Broker intervals, scaled down from Kafka's 5 min and 15 s for simulated runs.
+  std::int64_t retention_check_interval_ms = 1'000;  // log.retention.check.interval.ms
+  std::int64_t cleaner_backoff_ms = 1'000;           // log.cleaner.backoff.ms
   sim::NetworkConfig network;  // latency, loss, duplication, delay (the fault-free weather)
   sim::DiskConfig disk;        // latencies and the torn-write chance at power loss
   bool operator==(const ClusterPlan&) const = default;
@@ -92,6 +107,8 @@ struct WorkloadPlan {
   // (commit_async of the same) or "auto" (enable.auto.commit).
   std::string commit = "sync";
   std::string auto_offset_reset = "earliest";  // earliest or latest
+  // Of each thousand sends, how many are tombstones (a null value: delete the key).
+  int tombstone_per_mille = 0;
   // How long a consumer "processes" each non-empty poll before it commits (a pause that
   // lands here makes a zombie that commits with a stale generation).
   sim::Duration processing_time = std::chrono::milliseconds(5);

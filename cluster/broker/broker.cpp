@@ -38,7 +38,8 @@ void recover_logs(sim::NodeEnv& env, const BrokerConfig& config, ReplicaManager&
   for (const std::string& name : env.disk().list_dirs(config.log_dirs)) {
     const std::optional<TopicPartition> tp = parse_partition_dir(name);
     if (!tp) continue;
-    auto log = PartitionLog::open(env, fmt::format("{}/{}", config.log_dirs, name), config.log);
+    auto log = PartitionLog::open(env, fmt::format("{}/{}", config.log_dirs, name),
+                                  log_config_for(config, tp->topic));
     if (!log.ok()) {
       // Kafka takes the log dir offline; here the partition stays offline (answering
       // KAFKA_STORAGE_ERROR) until the process restarts and recovery is tried again.
@@ -129,6 +130,7 @@ void run_broker(sim::NodeEnv& env, const BrokerConfig& config) {
                                        LeaderEpoch epoch) { groups.on_role(tp, role, epoch); });
   recover_logs(env, config, replicas);
   replicas.start_checkpointing();
+  replicas.start_log_manager();
   SAMSA_LOG_DEBUG("broker {} up", config.broker_id);
   BrokerLifecycle* registered = nullptr;  // set once the lifecycle exists (KRaft mode)
   ProducerIdManager producer_ids(

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,7 +20,9 @@
 #include "cluster/broker/leader_replica_state.h"
 #include "cluster/bugs.h"
 #include "cluster/group/group_config.h"
+#include "cluster/log/log_cleaner.h"
 #include "cluster/log/log_config.h"
+#include "cluster/log/log_retention.h"
 #include "cluster/metadata/metadata.h"
 #include "cluster/types.h"
 #include "sim/ids.h"
@@ -40,6 +43,7 @@ struct ReplicaObservation {
   Offset high_watermark{0};
   Offset log_end_offset{0};
   std::vector<BrokerId> isr;  // the maximal ISR (KIP-497) while leading; empty otherwise
+  Offset log_start_offset{0};
   bool operator==(const ReplicaObservation&) const = default;
 };
 
@@ -73,10 +77,26 @@ struct BrokerConfig {
   std::int32_t replica_high_watermark_checkpoint_interval_ms = 5'000;
   std::size_t max_in_flight_requests = 512;  // handler fibers at once
   GroupCoordinatorConfig group;              // offsets.topic.*, group.* settings
+  // Topic configs that override `log` for one topic, as CreateTopics' configs would (the
+  // offsets topic is always compacted: log_config_for in replica_manager.h).
+  std::map<std::string, LogConfig> topic_log_configs;
+  // Scaled down from Kafka's 300000 and 15000 for simulated runs.
+  std::int32_t log_retention_check_interval_ms = 1'000;  // log.retention.check.interval.ms
+  bool log_cleaner_enable = true;                        // log.cleaner.enable
+  std::int32_t log_cleaner_backoff_ms = 1'000;           // log.cleaner.backoff.ms
+  std::size_t log_cleaner_dedupe_max_keys = 100'000;     // log.cleaner.dedupe.buffer.size, in keys
   Bugs bugs;
   // Called (when set) after every change a ReplicaObservation shows; must not block.
   std::function<void(const ReplicaObservation&)> replica_observer;
+  // Called (when set) after a retention check that deleted segments, and after every
+  // cleaner pass; must not block.
+  std::function<void(BrokerId, const TopicPartition&, const RetentionPass&)> retention_observer;
+  std::function<void(BrokerId, const TopicPartition&, const CleanPass&)> cleaner_observer;
 };
+
+// The log config of `topic`'s partitions: `log` with the topic's overrides; the offsets
+// topic is compacted (cleanup.policy=compact, as Kafka creates it).
+LogConfig log_config_for(const BrokerConfig& config, const std::string& topic);
 
 // A partition log's directory name back to its partition: "orders-3" -> {orders, 3}
 // (topic names may hold '-' themselves); nullopt for any other name.

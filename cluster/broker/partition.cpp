@@ -44,7 +44,8 @@ void Partition::observe() {
       .leader_epoch = role_ == ReplicaRole::kNone ? kNoLeaderEpoch : state_.leader_epoch,
       .high_watermark = high_watermark_,
       .log_end_offset = log_end_offset(),
-      .isr = leader_ ? leader_->maximal_isr() : std::vector<BrokerId>{}};
+      .isr = leader_ ? leader_->maximal_isr() : std::vector<BrokerId>{},
+      .log_start_offset = log_ != nullptr ? log_->log_start_offset() : Offset(0)};
   if (observed_ == now) return;
   observed_ = now;
   ctx_.config.replica_observer(now);
@@ -166,6 +167,14 @@ AppendOutcome Partition::append_records(const ProduceRequest& request) {
     if (out.error != ErrorCode::kNone) return out;
   }
   const BatchView& batch = view.value();
+  // Kafka's LogValidator: "Compacted topic cannot accept message without key".
+  if (compacts(log_->config().cleanup_policy)) {
+    const auto records = batch.records();
+    if (std::any_of(records.begin(), records.end(), [](const Record& r) { return !r.key; })) {
+      out.error = ErrorCode::kInvalidRecord;
+      return out;
+    }
+  }
   if (batch.producer_id() != kNoProducerId) {  // KIP-98
     const SequenceCheck check = log_->producer_state().check(
         batch.producer_id(), batch.producer_epoch(), batch.base_sequence(), batch.last_sequence());

@@ -108,6 +108,12 @@ class Partition {
   // fetcher should back off (an error).
   bool on_fetch_response(const FetchPartition& sent, const FetchedPartition& got);
 
+  // --- Retention and compaction (partition_cleanup.cpp), by the broker's log manager ---
+  // One retention check of this replica's log (log_retention.h), by the broker's clock.
+  void run_retention();
+  // One log cleaner pass when the topic compacts and the log is due (log_cleaner.h).
+  void run_cleaner();
+
   // Writes the HW to "replication-offset-checkpoint" if it moved (the broker's periodic
   // replica.high.watermark.checkpoint.interval.ms task).
   void checkpoint_high_watermark();
@@ -140,6 +146,7 @@ class Partition {
   // Takes the leader state's HW (asserting it only moves up) and wakes waiters.
   void sync_leader_high_watermark();
   void truncate_to(Offset offset);
+  void follow_log_start_offset(Offset leader_log_start);
   // A log call failed with `error`: on an I/O error the replica goes offline (invariant
   // 6). Returns whether it is offline.
   bool went_offline(LogError error, std::string_view during);

@@ -39,6 +39,21 @@ bool Partition::on_fetch_response(const FetchPartition& sent, const FetchedParti
   if (role_ != ReplicaRole::kFollower || sent.current_leader_epoch != state_.leader_epoch) {
     return true;  // an answer for an older role (or an offline replica): ignore it
   }
+  if (got.error == ErrorCode::kOffsetOutOfRange && sent.fetch_offset == log_end_offset() &&
+      got.log_start_offset > sent.fetch_offset) {
+    // Kafka's fetchOffsetAndTruncate: the leader's retention deleted what this replica
+    // would fetch next; it cannot catch up record by record, so it starts empty at the
+    // leader's log start (truncateFullyAndStartAt). The leader's offsets come with the error.
+    SAMSA_LOG_DEBUG("{}: fetch offset {} below the leader's log start {}: start again there",
+                    to_string(tp_), sent.fetch_offset, got.log_start_offset);
+    const auto restarted = log_->truncate_fully_and_start_at(got.log_start_offset);
+    if (!restarted.ok() && !went_offline(restarted.error(), "starting at the leader's log start")) {
+      go_offline(fmt::format("starting at the leader's log start ({})",
+                             log_error_name(restarted.error())));
+    }
+    high_watermark_ = log_end_offset();  // <= the leader's HW: its log start is below it
+    return true;
+  }
   if (got.error != ErrorCode::kNone) {
     SAMSA_LOG_DEBUG("{}: fetch error {}", to_string(tp_), error_name(got.error));
     return false;
@@ -59,7 +74,20 @@ bool Partition::on_fetch_response(const FetchPartition& sent, const FetchedParti
     }
   }
   set_follower_high_watermark(got.high_watermark);
+  follow_log_start_offset(got.log_start_offset);
   return true;
+}
+
+// Kafka's follower: log.maybeIncrementLogStartOffset(leader's log start), bounded by its
+// own HW — retention then deletes the segments wholly below it (RetentionReason::kLogStart).
+void Partition::follow_log_start_offset(Offset leader_log_start) {
+  const Offset target = std::min(leader_log_start, high_watermark_);
+  if (target <= log_->log_start_offset()) return;
+  const auto advanced = log_->advance_log_start_offset(target);
+  if (!advanced.ok() && !went_offline(advanced.error(), "advancing the log start offset")) {
+    go_offline(
+        fmt::format("advancing the log start offset ({})", log_error_name(advanced.error())));
+  }
 }
 
 // KIP-595 (and KIP-101's OffsetsForLeaderEpoch before it): truncate to the smaller of our

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cluster/group/group_messages.h"
 #include "cluster/log/partition_log.h"
 #include "sim/log.h"
 
@@ -18,6 +19,17 @@ bool is_replica(const PartitionState& state, BrokerId broker) {
 }
 }  // namespace
 
+LogConfig log_config_for(const BrokerConfig& config, const std::string& topic) {
+  if (const auto it = config.topic_log_configs.find(topic); it != config.topic_log_configs.end()) {
+    return it->second;
+  }
+  LogConfig log = config.log;
+  // Kafka creates the offsets topic with cleanup.policy=compact; its other settings
+  // (offsets.topic.segment.bytes) are the broker's here.
+  if (topic == kOffsetsTopic) log.cleanup_policy = CleanupPolicy::kCompact;
+  return log;
+}
+
 ReplicaManager::ReplicaManager(BrokerContext& ctx)
     : ctx_(ctx), fetchers_(ctx, [this](BrokerId leader) { return followed_from(leader); }) {}
 
@@ -30,6 +42,36 @@ void ReplicaManager::start_checkpointing() {
       for (auto& [tp, partition] : partitions_) partition->checkpoint_high_watermark();
     }
   });
+}
+
+void ReplicaManager::start_log_manager() {
+  ctx_.env.spawn("log-retention", [this] {
+    const auto interval =
+        std::chrono::milliseconds(std::max(1, ctx_.config.log_retention_check_interval_ms));
+    for (;;) {  // for the process's life
+      ctx_.env.sleep_for(interval);
+      for_each_partition([](Partition& partition) { partition.run_retention(); });
+    }
+  });
+  if (!ctx_.config.log_cleaner_enable) return;
+  ctx_.env.spawn("log-cleaner", [this] {
+    const auto backoff = std::chrono::milliseconds(std::max(1, ctx_.config.log_cleaner_backoff_ms));
+    for (;;) {  // for the process's life
+      ctx_.env.sleep_for(backoff);
+      for_each_partition([](Partition& partition) { partition.run_cleaner(); });
+    }
+  });
+}
+
+// Visits the partitions in order; each visit may block (disk calls), and partitions are
+// only ever added, so iterate by key rather than by a possibly stale iterator.
+void ReplicaManager::for_each_partition(const std::function<void(Partition&)>& visit) {
+  std::vector<TopicPartition> keys;
+  keys.reserve(partitions_.size());
+  for (const auto& entry : partitions_) keys.push_back(entry.first);
+  for (const TopicPartition& tp : keys) {
+    if (Partition* partition = find(tp)) visit(*partition);
+  }
 }
 
 void ReplicaManager::flush_for_shutdown() {
@@ -63,7 +105,7 @@ Partition* ReplicaManager::find(const TopicPartition& tp) {
 Partition& ReplicaManager::get_or_create(const TopicPartition& tp) {
   if (Partition* existing = find(tp)) return *existing;
   const std::string dir = fmt::format("{}/{}", ctx_.config.log_dirs, to_string(tp));
-  auto log = PartitionLog::open(ctx_.env, dir, ctx_.config.log);
+  auto log = PartitionLog::open(ctx_.env, dir, log_config_for(ctx_.config, tp.topic));
   std::unique_ptr<PartitionLog> opened;
   if (log.ok()) {
     opened = std::move(log).value();

@@ -22,6 +22,10 @@ class ReplicaManager {
   explicit ReplicaManager(BrokerContext& ctx);
   // Starts the periodic HW checkpoint (replica.high.watermark.checkpoint.interval.ms).
   void start_checkpointing();
+  // Starts the log manager's periodic tasks on every replica held here: retention every
+  // log.retention.check.interval.ms, the cleaner every log.cleaner.backoff.ms (when
+  // log.cleaner.enable), each over the partitions in order.
+  void start_log_manager();
   // Flushes every online partition cleanly (a controlled shutdown's last step).
   void flush_for_shutdown();
 
@@ -64,6 +68,8 @@ class ReplicaManager {
   std::vector<FetchedPartition> read_all(const FetchRequest& request);
 
   BrokerContext& ctx_;
+  void for_each_partition(const std::function<void(Partition&)>& visit);
+
   std::map<TopicPartition, std::unique_ptr<Partition>> partitions_;
   FetcherManager fetchers_;
   RoleListener role_listener_;

@@ -14,6 +14,29 @@
 
 namespace samsa::cluster {
 
+// cleanup.policy: what happens to old segments. kDelete: retention deletes them whole;
+// kCompact: the log cleaner keeps the latest record of each key (log_cleaner.h);
+// kCompactDelete ("compact,delete"): both.
+enum class CleanupPolicy : std::uint8_t { kDelete, kCompact, kCompactDelete };
+
+constexpr std::string_view cleanup_policy_name(CleanupPolicy policy) {
+  switch (policy) {
+    case CleanupPolicy::kDelete:
+      return "delete";
+    case CleanupPolicy::kCompact:
+      return "compact";
+    case CleanupPolicy::kCompactDelete:
+      return "compact,delete";
+  }
+  return "?";
+}
+constexpr bool deletes(CleanupPolicy policy) {
+  return policy != CleanupPolicy::kCompact;
+}
+constexpr bool compacts(CleanupPolicy policy) {
+  return policy != CleanupPolicy::kDelete;
+}
+
 struct LogConfig {
   std::int64_t segment_bytes = 1 << 20;              // roll when the next batch would pass it
   std::int64_t segment_ms = 7 * 24 * 3600 * 1000LL;  // roll when the first batch is this old
@@ -21,6 +44,23 @@ struct LogConfig {
   std::int64_t flush_ms = std::numeric_limits<std::int64_t>::max();        // fsync every T
   std::int32_t index_interval_bytes = 4096;             // bytes between offset index entries
   std::int32_t segment_index_bytes = 10 * 1024 * 1024;  // an index this large rolls the segment
+  CleanupPolicy cleanup_policy = CleanupPolicy::kDelete;
+  // Time retention: a segment whose largest timestamp is older than this by the broker's
+  // own clock is deleted (-1: no time limit).
+  std::int64_t retention_ms = 7 * 24 * 3600 * 1000LL;
+  // Size retention: the oldest segments go while the partition is larger (-1: no limit).
+  std::int64_t retention_bytes = -1;
+  // The cleaner picks a log once dirty bytes / (cleaned + dirty bytes) reaches this.
+  double min_cleanable_dirty_ratio = 0.5;
+  // A record stays uncompacted at least this long after its timestamp...
+  std::int64_t min_compaction_lag_ms = 0;
+  // ...and a log whose dirty section holds a record older than this is cleaned whatever
+  // its dirty ratio.
+  std::int64_t max_compaction_lag_ms = std::numeric_limits<std::int64_t>::max();
+  // A tombstone stays this long after the cleaner first passes it (KIP-534's delete
+  // horizon), so a reader that reaches the head within it sees the delete.
+  std::int64_t delete_retention_ms = 24 * 3600 * 1000LL;
+  bool operator==(const LogConfig&) const = default;
 };
 
 enum class LogError : std::uint8_t {
@@ -54,6 +94,7 @@ struct SegmentInfo {
   Offset next_offset;  // one past the last offset it holds (== base when empty)
   std::uint64_t size_bytes = 0;
   std::int64_t largest_timestamp_ms = -1;  // -1 while empty (Kafka's NO_TIMESTAMP)
+  std::int64_t first_timestamp_ms = -1;    // the first batch's max timestamp (-1 while empty)
   bool operator==(const SegmentInfo&) const = default;
 };
 

@@ -421,6 +421,11 @@ sim::Status<LogError> LogSegment::delete_files() {
   return sim::Unit{};
 }
 
+sim::Status<LogError> LogSegment::delete_index_files() {
+  if (!offset_index_.remove_file() || !time_index_.remove_file()) return Err{LogError::kIo};
+  return sim::Unit{};
+}
+
 bool LogSegment::should_roll(const BatchView& next, std::int64_t now_wall_ms) const {
   if (size_ == 0) return false;
   // Kafka's timeWaitedForRoll: record time when the first batch has a timestamp. Both
@@ -435,7 +440,8 @@ bool LogSegment::should_roll(const BatchView& next, std::int64_t now_wall_ms) co
 }
 
 SegmentInfo LogSegment::info() const {
-  return SegmentInfo{base_offset_, next_offset_, size_, max_timestamp_};
+  return SegmentInfo{base_offset_, next_offset_, size_, max_timestamp_,
+                     rolling_timestamp_ms_.value_or(-1)};
 }
 
 }  // namespace samsa::cluster

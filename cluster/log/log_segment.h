@@ -95,6 +95,9 @@ class LogSegment {
   sim::Status<LogError> on_become_inactive();
   // Removes the three files (their absence is durable once the caller syncs the directory).
   sim::Status<LogError> delete_files();
+  // Removes only the two index files (the log cleaner, before it renames a cleaned log file
+  // over this one's: the indexes would point into the old bytes).
+  sim::Status<LogError> delete_index_files();
 
   // Kafka's roll conditions for appending `next` to this segment: it would pass
   // segment_bytes; the time between this segment's first batch's timestamp and `next`'s

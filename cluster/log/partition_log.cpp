@@ -23,6 +23,7 @@ PartitionLog::PartitionLog(sim::NodeEnv env, std::string dir, LogConfig config,
       recovery_point_file_(env_.disk(), dir_ + "/" + kRecoveryPointFile, 1),
       log_start_file_(env_.disk(), dir_ + "/" + kLogStartFile, 1),
       high_watermark_file_(env_.disk(), dir_ + "/" + kHighWatermarkFile, 1),
+      cleaner_checkpoint_file_(env_.disk(), dir_ + "/" + kCleanerCheckpointFile, 1),
       last_flush_(env_.monotonic()) {}
 
 PartitionLog::~PartitionLog() = default;
@@ -230,6 +231,11 @@ sim::Status<LogError> PartitionLog::truncate_to(Offset offset) {
   if (high_watermark_ > leo) {
     if (auto st = checkpoint_high_watermark(leo); !st) return st;
   }
+  // Kafka's LogCleanerManager.maybeTruncateCheckpoint: what is appended past the new LEO
+  // is dirty again.
+  if (cleaner_offset_ && *cleaner_offset_ > leo) {
+    if (auto st = write_cleaner_checkpoint(leo); !st) return st;
+  }
   if (auto st = epoch_cache_.truncate_from_end(leo); !st) return fail(st.error());
   // Popping the truncated batches cannot bring back the older ones the five-batch window
   // had dropped: reload instead, as Kafka's truncateAndReload does.
@@ -260,6 +266,10 @@ sim::Status<LogError> PartitionLog::truncate_fully_and_start_at(Offset offset) {
   log_start_offset_ = offset;
   if (auto st = set_recovery_point(offset); !st) return st;
   if (auto st = checkpoint_high_watermark(offset); !st) return st;
+  if (cleaner_offset_ && *cleaner_offset_ != offset) {
+    if (auto st = write_cleaner_checkpoint(offset); !st) return st;
+  }
+  delete_horizons_known_ = false;
   if (auto st = epoch_cache_.clear(); !st) return fail(st.error());
   check_invariants();
   return sim::Unit{};

@@ -30,16 +30,20 @@
 #include <string>
 #include <vector>
 
-#include "cluster/log/producer_state.h"
 #include "cluster/log/checkpoint_file.h"
 #include "cluster/log/leader_epoch_cache.h"
+#include "cluster/log/log_cleaner.h"
 #include "cluster/log/log_config.h"
+#include "cluster/log/log_retention.h"
 #include "cluster/log/log_segment.h"
+#include "cluster/log/producer_state.h"
 #include "cluster/types.h"
 #include "sim/node_env.h"
 #include "sim/result.h"
 
 namespace samsa::cluster {
+
+class OffsetMap;
 
 struct AppendInfo {
   Offset first_offset;
@@ -65,7 +69,12 @@ class PartitionLog {
   static constexpr const char* kRecoveryPointFile = "recovery-point-offset-checkpoint";
   static constexpr const char* kLogStartFile = "log-start-offset-checkpoint";
   static constexpr const char* kHighWatermarkFile = "replication-offset-checkpoint";
+  static constexpr const char* kCleanerCheckpointFile = "cleaner-offset-checkpoint";
   static constexpr const char* kSnapshotSuffix = ".snapshot";
+  // The log cleaner's swap protocol (log_cleaner.h): "<segment>.log.cleaned" while being
+  // written, "<segment>.log.swap" once durable and ready to replace the segments it covers.
+  static constexpr const char* kCleanedSuffix = ".cleaned";
+  static constexpr const char* kSwapSuffix = ".swap";
   static constexpr std::size_t kSnapshotsRetained = 2;
   static constexpr std::uint64_t kMaxSnapshotBytes = 64 << 20;
 
@@ -157,6 +166,21 @@ class PartitionLog {
 
   std::vector<SegmentInfo> segments() const;
 
+  // --- Retention and compaction (log_retention.h, log_cleaner.h) -------------------------
+  // One retention check: deletes the segments select_segments_to_delete picks for
+  // (`high_watermark`, `now_ms` on the broker's clock), after durably advancing the log
+  // start offset to the first segment kept (so a crash between leaves a log start above
+  // the first segment's base, which the next check deletes as kLogStart).
+  sim::Result<RetentionPass, LogError> delete_old_segments(Offset high_watermark,
+                                                           std::int64_t now_ms, const Bugs& bugs);
+  // One cleaner pass when the config compacts and the log is due (see log_cleaner.h);
+  // nullopt when there is nothing worth cleaning.
+  sim::Result<std::optional<CleanPass>, LogError> clean(Offset high_watermark, std::int64_t now_ms,
+                                                        const CleanerOptions& options);
+  // The first offset the cleaner has not cleaned ("cleaner-offset-checkpoint"), clamped to
+  // [log start, LEO].
+  Offset cleaner_checkpoint() const;
+
  private:
   PartitionLog(sim::NodeEnv env, std::string dir, LogConfig config, LeaderEpochCache cache);
 
@@ -165,6 +189,21 @@ class PartitionLog {
   sim::Result<std::vector<Offset>, LogError> list_segments();
   sim::Status<LogError> load_segments(const std::vector<Offset>& bases, Offset recovery_point);
   sim::Status<LogError> delete_segment_files(Offset base_offset);
+  // The cleaner's swap files (partition_log_recovery.cpp): deletes ".cleaned" files and
+  // completes every ".swap" (deletes the segments it covers, renames it into place).
+  sim::Status<LogError> complete_cleaner_swaps();
+  // The log cleaner (log_cleaner.cpp).
+  sim::Status<LogError> swap_in_cleaned(std::size_t first, std::size_t count,
+                                        const sim::Bytes& content);
+  sim::Status<LogError> write_cleaner_checkpoint(Offset offset);
+  sim::Status<LogError> build_offset_map(Offset first_dirty, Offset& end, OffsetMap& map);
+  sim::Status<LogError> rewrite_segments_below(Offset end, const OffsetMap& map,
+                                               const CleanerOptions& options, CleanPass& pass,
+                                               std::optional<std::int64_t>& earliest_horizon);
+  // The earliest delete horizon of a batch below the cleaner checkpoint that still holds a
+  // tombstone, rebuilt by reading the cleaned section (after open()).
+  sim::Status<LogError> load_delete_horizons();
+  sim::Result<sim::Bytes, LogError> read_segment(std::size_t index);
   // Producer state (partition_log_recovery.cpp): clears it and rebuilds it from the newest
   // valid snapshot at or below the LEO (deleting newer and invalid ones) and the batches
   // after it.
@@ -197,6 +236,7 @@ class PartitionLog {
   CheckpointFile recovery_point_file_;
   CheckpointFile log_start_file_;
   CheckpointFile high_watermark_file_;
+  CheckpointFile cleaner_checkpoint_file_;
 
   std::vector<std::unique_ptr<LogSegment>> segments_;  // by base offset
   Offset log_start_offset_;
@@ -205,6 +245,11 @@ class PartitionLog {
   bool dir_unsynced_ = false;  // names created or removed since the last fsync_dir
   sim::SimTime last_flush_;
   bool offline_ = false;
+
+  // The cleaner's checkpoint as stored (nullopt: never written); read clamped.
+  std::optional<Offset> cleaner_offset_;
+  bool delete_horizons_known_ = false;
+  std::optional<std::int64_t> earliest_delete_horizon_ms_;
 
   ProducerStateManager producers_;
   std::vector<Offset> snapshots_;  // snapshot files on disk, ascending

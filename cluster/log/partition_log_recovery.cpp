@@ -3,7 +3,10 @@
 // Recovery, in order:
 //   1. Read the checkpoints (recovery point, log start offset, high watermark, epoch
 //      cache); a missing one means "nothing yet", a malformed one fails open (kCorrupt).
-//   2. List the segment files, by base offset (orphaned index files are removed).
+//   2. Finish what a log cleaner pass left (log_cleaner.h rule 3): delete "*.log.cleaned"
+//      files; complete each "<base>.log.swap" — delete the segments whose base lies in
+//      (base, the swap's end) and the index files of <base>, rename it over <base>.log.
+//      List the segment files, by base offset (orphaned index files are removed).
 //   3. A segment whose successor starts at or below the recovery point was flushed whole:
 //      it is trusted (indexes loaded, only its tail re-read; any doubt — a missing or insane
 //      index, a tail that does not parse — and it is validated like the rest). Every other
@@ -104,6 +107,14 @@ sim::Status<LogError> PartitionLog::recover() {
   if (!log_start) return fail(log_start.error());
   auto high_watermark = read_offset_checkpoint(high_watermark_file_);
   if (!high_watermark) return fail(high_watermark.error());
+  // Only a compacted log has a cleaner (and so a checkpoint): a log that never compacts
+  // reads no file for it, so it opens exactly as before the cleaner existed.
+  if (compacts(config_.cleanup_policy)) {
+    auto cleaner_offset = read_offset_checkpoint(cleaner_checkpoint_file_);
+    if (!cleaner_offset) return fail(cleaner_offset.error());
+    cleaner_offset_ = cleaner_offset.value();
+  }
+  if (auto st = complete_cleaner_swaps(); !st) return st;
 
   auto bases = list_segments();
   if (!bases) return fail(bases.error());
@@ -212,6 +223,52 @@ sim::Status<LogError> PartitionLog::delete_segment_files(Offset base_offset) {
   if (auto st = segment->delete_files(); !st) return fail(st.error());
   dir_unsynced_ = true;
   return sim::Unit{};
+}
+
+sim::Status<LogError> PartitionLog::complete_cleaner_swaps() {
+  sim::Disk& disk = env_.disk();
+  const std::vector<std::string> names = disk.list(dir_);
+  const std::string cleaned_suffix = std::string(".log") + kCleanedSuffix;
+  const std::string swap_suffix = std::string(".log") + kSwapSuffix;
+  for (const std::string& name : names) {
+    if (!name.ends_with(cleaned_suffix)) continue;
+    SAMSA_LOG_INFO("{}: deleting unfinished cleaner output {}", dir_, name);
+    if (!disk.remove(dir_ + "/" + name)) return fail(LogError::kIo);
+    dir_unsynced_ = true;
+  }
+  for (const std::string& name : names) {
+    if (!name.ends_with(swap_suffix)) continue;
+    const std::string log_name = name.substr(0, name.size() - std::string_view(kSwapSuffix).size());
+    const auto base = LogSegment::parse_log_file_name(log_name);
+    if (!base) continue;
+    const std::string swap_path = dir_ + "/" + name;
+    auto size = disk.size(swap_path);
+    if (!size) return fail(LogError::kIo);
+    auto bytes = disk.read(swap_path, 0, size.value());
+    if (!bytes) return fail(LogError::kIo);
+    const ScanResult scan = scan_batches(bytes.value());
+    // A swap file was fsynced whole before it got its name, so only latent corruption
+    // makes it unreadable; then the segments it would replace are the better copy.
+    if (scan.stopped_by || scan.batches.empty() || scan.batches.front().base_offset() != *base) {
+      SAMSA_LOG_WARN("{}: cleaner swap file {} does not parse: deleting it", dir_, name);
+      if (!disk.remove(swap_path)) return fail(LogError::kIo);
+      dir_unsynced_ = true;
+      continue;
+    }
+    const Offset end = scan.batches.back().last_offset() + 1;
+    for (const std::string& other : names) {
+      const auto other_base = LogSegment::parse_log_file_name(other);
+      if (other_base && *other_base > *base && *other_base < end) {
+        if (auto st = delete_segment_files(*other_base); !st) return st;
+      }
+    }
+    auto replaced = LogSegment::open(disk, dir_, *base, config_, env_.wall_ms());
+    if (auto st = replaced->delete_index_files(); !st) return fail(st.error());
+    SAMSA_LOG_INFO("{}: completing cleaner swap of [{}, {})", dir_, *base, end);
+    if (!disk.rename(swap_path, dir_ + "/" + log_name)) return fail(LogError::kIo);
+    dir_unsynced_ = true;
+  }
+  return sync_dir();
 }
 
 // --- Producer state ------------------------------------------------------------------

@@ -273,6 +273,12 @@ LeaderEpoch BatchView::leader_epoch() const {
 bool BatchView::is_control() const {
   return (load_be<std::int16_t>(bytes_, f::kAttributes) & kControlBatchAttribute) != 0;
 }
+std::optional<std::int64_t> BatchView::delete_horizon_ms() const {
+  if ((load_be<std::int16_t>(bytes_, f::kAttributes) & kDeleteHorizonAttribute) == 0) {
+    return std::nullopt;
+  }
+  return base_timestamp();
+}
 std::int32_t BatchView::record_count() const {
   return load_be<std::int32_t>(bytes_, f::kRecordCount);
 }
@@ -336,6 +342,36 @@ Bytes filter_batch(const BatchView& batch, const std::function<bool(const Record
     ++kept;
   });
   SAMSA_ASSERT(walked.ok(), "a parsed batch's records decode");
+  store_be<std::int32_t>(out, f::kRecordCount, kept);
+  store_be<std::int64_t>(out, f::kMaxTimestamp, max_timestamp.value_or(batch.max_timestamp()));
+  finish_batch(out);
+  return out;
+}
+
+Bytes filter_batch_with_delete_horizon(const BatchView& batch,
+                                       const std::function<bool(const Record&)>& keep,
+                                       std::int64_t delete_horizon_ms) {
+  const auto in = batch.bytes();
+  Bytes out(in.begin(), in.begin() + kBatchHeaderBytes);
+  std::int32_t kept = 0;
+  std::optional<std::int64_t> max_timestamp;
+  const Offset base = batch.base_offset();
+  auto walked = walk_records(in, [&](const RawRecord& raw) {
+    Record record = to_record(raw, base);
+    if (!keep(record)) return;
+    std::int64_t timestamp_delta = 0;
+    const bool overflow =
+        __builtin_sub_overflow(raw.timestamp_ms, delete_horizon_ms, &timestamp_delta);
+    SAMSA_ASSERT(!overflow, "a record timestamp too far from its delete horizon to encode");
+    append_record(out, raw.offset_delta, timestamp_delta, record.key, record.value);
+    max_timestamp = std::max(max_timestamp.value_or(raw.timestamp_ms), raw.timestamp_ms);
+    ++kept;
+  });
+  SAMSA_ASSERT(walked.ok(), "a parsed batch's records decode");
+  const auto attributes = load_be<std::int16_t>(in, f::kAttributes);
+  store_be<std::int16_t>(out, f::kAttributes,
+                         static_cast<std::int16_t>(attributes | kDeleteHorizonAttribute));
+  store_be<std::int64_t>(out, f::kBaseTimestamp, delete_horizon_ms);
   store_be<std::int32_t>(out, f::kRecordCount, kept);
   store_be<std::int64_t>(out, f::kMaxTimestamp, max_timestamp.value_or(batch.max_timestamp()));
   finish_batch(out);

@@ -30,9 +30,11 @@ namespace samsa::cluster {
 //   16      1     magic                   int8 = 2
 //   17      4     crc                     uint32 CRC32C of bytes [21, end)
 //   21      2     attributes              int16; bits 0-2 compression (only 0 = none is
-//                                         accepted), bit 4 transactional, bit 5 control
+//                                         accepted), bit 4 transactional, bit 5 control,
+//                                         bit 6 delete horizon (KIP-534)
 //   23      4     last_offset_delta       int32; last offset - base offset, >= 0
-//   27      8     base_timestamp          int64; first record's timestamp (ms)
+//   27      8     base_timestamp          int64; first record's timestamp (ms), or the
+//                                         delete horizon when attributes bit 6 is set
 //   35      8     max_timestamp           int64; largest record timestamp (ms)
 //   43      8     producer_id             int64; -1 without idempotence
 //   51      2     producer_epoch          int16; -1 without idempotence
@@ -119,6 +121,11 @@ Bytes encode_batch(std::span<const RecordInput> records, BatchProducer producer 
 inline constexpr std::int16_t kControlBatchAttribute = 0x20;
 Bytes encode_control_batch(std::span<const RecordInput> records);
 
+// KIP-534: a batch the log cleaner has passed while it held tombstones carries their
+// delete horizon (when the cleaner may remove them) in base_timestamp, flagged by
+// attributes bit 6; record timestamps stay what they were (their deltas are rebased).
+inline constexpr std::int16_t kDeleteHorizonAttribute = 0x40;
+
 // A validated, non-owning view of one batch: the bytes it was parsed from must outlive it.
 class BatchView {
  public:
@@ -140,6 +147,8 @@ class BatchView {
   // kNoSequence when the batch has none.
   Sequence last_sequence() const;
   bool is_control() const;  // attributes bit 5 (kControlBatchAttribute)
+  // base_timestamp when attributes bit 6 (kDeleteHorizonAttribute) is set, else nullopt.
+  std::optional<std::int64_t> delete_horizon_ms() const;
   std::size_t size_bytes() const { return bytes_.size(); }  // the whole batch
   std::span<const std::uint8_t> bytes() const { return bytes_; }
 
@@ -163,6 +172,13 @@ void stamp_batch(std::span<std::uint8_t> batch, Offset base_offset, LeaderEpoch 
 // is an empty batch (record_count 0, max_timestamp unchanged); whether to keep it — Kafka
 // does only to retain a producer's last sequence — is the caller's decision.
 Bytes filter_batch(const BatchView& batch, const std::function<bool(const Record&)>& keep);
+// filter_batch for a batch that is to carry a delete horizon (KIP-534): attributes bit 6
+// set, base_timestamp = `delete_horizon_ms`, and each kept record re-encoded with its
+// timestamp delta taken from the horizon, so every record's timestamp, offset, key and
+// value stay as they were; max_timestamp and the CRC are recomputed as filter_batch does.
+Bytes filter_batch_with_delete_horizon(const BatchView& batch,
+                                       const std::function<bool(const Record&)>& keep,
+                                       std::int64_t delete_horizon_ms);
 
 // Consecutive batches (a segment file's content) split into views, up to the first
 // invalid or truncated one. valid_bytes is where the last good batch ends (recovery

@@ -161,19 +161,23 @@ class BrokerRig {
     request->partitions.push_back(p);
     return call<FetchResponse>(to, request);
   }
-  // Every record value a consumer reads from `to`, from offset 0 up to the HW.
-  std::vector<std::string> consume_all(BrokerId to, const TopicPartition& tp) {
+  // Every record value a consumer reads from `to`, from offset `from` up to the HW (past
+  // batches that compaction emptied, as a consumer's position moves past a whole batch).
+  std::vector<std::string> consume_all(BrokerId to, const TopicPartition& tp,
+                                       Offset from = Offset(0)) {
     std::vector<std::string> values;
-    Offset next(0);
+    Offset next = from;
     for (int round = 0; round < 1000; ++round) {
       auto response = fetch(to, tp, next);
       if (!response || response->partitions.empty()) break;
       const FetchedPartition& p = response->partitions.front();
       if (p.error != ErrorCode::kNone || p.records.empty()) break;
-      for (const Record& r : records_of(p.records)) {
-        if (r.offset >= p.high_watermark) ++reads_past_high_watermark;
-        values.emplace_back(r.value->begin(), r.value->end());
-        next = r.offset + 1;
+      for (const BatchView& batch : scan_batches(p.records).batches) {
+        for (const Record& r : batch.records()) {
+          if (r.offset >= p.high_watermark) ++reads_past_high_watermark;
+          if (r.value) values.emplace_back(r.value->begin(), r.value->end());
+        }
+        next = batch.last_offset() + 1;
       }
     }
     return values;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -262,6 +263,102 @@ struct LogRig {
 inline bool is_prefix(const std::vector<BatchSummary>& prefix,
                       const std::vector<BatchSummary>& of) {
   return prefix.size() <= of.size() && std::equal(prefix.begin(), prefix.end(), of.begin());
+}
+
+// One record of a keyed workload (retention and cleaner tests): key and value as text,
+// nullopt key for a keyless record, nullopt value for a tombstone.
+struct KeyedRecord {
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+};
+
+inline std::optional<sim::Bytes> text_bytes(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  return sim::Bytes(text->begin(), text->end());
+}
+
+inline sim::Bytes keyed_batch(const std::vector<KeyedRecord>& records,
+                              std::int64_t timestamp_ms = 1000) {
+  std::vector<RecordInput> inputs;
+  for (const KeyedRecord& r : records) {
+    inputs.push_back(RecordInput{timestamp_ms, text_bytes(r.key), text_bytes(r.value)});
+  }
+  return encode_batch(inputs);
+}
+
+inline std::optional<std::string> bytes_text(const std::optional<Bytes>& bytes) {
+  if (!bytes) return std::nullopt;
+  return std::string(bytes->begin(), bytes->end());
+}
+
+// Every record from the log start to the LEO, through PartitionLog::read, scan_batches and
+// BatchView::records (as the harness's replica inspector reads); throws unless batches are
+// valid and contiguous from the batch holding the log start to the LEO. Empty batches and
+// batches whose records skip offsets are accepted.
+inline std::vector<Record> read_records(PartitionLog& log, std::int32_t max_bytes = 300) {
+  std::vector<Record> records;
+  Offset next = log.log_start_offset();
+  std::optional<Offset> previous_last;
+  // Bounded: every read returns at least one batch, so `next` grows.
+  while (next < log.log_end_offset()) {
+    auto read = log.read(next, max_bytes, log.log_end_offset());
+    if (!read) {
+      throw std::runtime_error(
+          fmt::format("read at {} failed: {}", next, log_error_name(read.error())));
+    }
+    const ScanResult scan = scan_batches(read.value().batches);
+    if (scan.stopped_by || scan.batches.empty()) {
+      throw std::runtime_error(fmt::format("bad read at {}", next));
+    }
+    for (const BatchView& batch : scan.batches) {
+      if ((!previous_last && (batch.base_offset() > next || batch.last_offset() < next)) ||
+          (previous_last && batch.base_offset() != *previous_last + 1)) {
+        throw std::runtime_error(
+            fmt::format("batch at {} does not continue the log at {}", batch.base_offset(), next));
+      }
+      previous_last = batch.last_offset();
+      for (Record& r : batch.records()) {
+        if (r.offset >= log.log_start_offset()) records.push_back(std::move(r));
+      }
+    }
+    next = *previous_last + 1;
+  }
+  if (next != log.log_end_offset()) throw std::runtime_error("the batches overrun the LEO");
+  return records;
+}
+
+// What one cleaner pass may do to a log's records (log_cleaner.h rules 1 and 2), given the
+// records before and after it and the pass's end: nothing at or above the end changes;
+// below it, the records kept are a subsequence of those before, unchanged; the latest
+// record of every key below the end is kept,
+// unless it is a tombstone (which may go once its horizon passed); keyless records stay.
+// Returns a description of the first breach, or "" when there is none.
+inline std::string check_cleaned(const std::vector<Record>& before,
+                                 const std::vector<Record>& after, Offset end) {
+  std::size_t j = 0;
+  std::map<Bytes, Offset> latest;
+  for (const Record& r : before) {
+    if (r.key && r.offset < end) latest[*r.key] = r.offset;
+  }
+  for (const Record& r : before) {
+    const bool present = j < after.size() && after[j] == r;
+    if (j < after.size() && !present && after[j].offset == r.offset) {
+      return fmt::format("record at {} changed", r.offset);
+    }
+    if (present) {
+      ++j;
+      continue;
+    }
+    if (r.offset >= end)
+      return fmt::format("record at {} (at or above end {}) gone", r.offset, end);
+    if (!r.key) return fmt::format("keyless record at {} gone", r.offset);
+    const Offset last = latest.at(*r.key);
+    if (last == r.offset && !r.tombstone()) {
+      return fmt::format("latest value of a key at {} gone", r.offset);
+    }
+  }
+  if (j != after.size()) return fmt::format("record at {} appeared", after[j].offset);
+  return "";
 }
 
 }  // namespace log_test

@@ -42,7 +42,7 @@ TEST_P(BugHuntTest, ExplorationFindsTheBugWithinItsSeedsAndTheSameSeedsPassWitho
       << "seed " << off.found_at.value_or(0) << " fails with " << h.bug << " off";
 }
 
-INSTANTIATE_TEST_SUITE_P(Bugs, BugHuntTest, ::testing::Range<std::size_t>(0, 11),
+INSTANTIATE_TEST_SUITE_P(Bugs, BugHuntTest, ::testing::Range<std::size_t>(0, 15),
                          [](const auto& param_info) {
                            std::string name = bug_hunts()[param_info.param].bug;
                            std::erase(name, '-');

@@ -102,5 +102,35 @@ TEST(ClusterProperty, AcksOneWithoutIdempotenceMeasuresLossAndReorderingInsteadO
   });
 }
 
+TEST(ClusterProperty, RetentionDeletesOnlyExpiredCommittedSegmentsUnderCrashesAndClockSkew) {
+  testing::check_property("cluster-retention", kCases, kCasesEnv, [] {
+    PlanSpace space;
+    space.base = base_plan();
+    space.base.cluster.segment_bytes = 2'048;
+    space.base.cluster.retention_ms = 3'000;
+    space.base.cluster.retention_bytes = 8'192;
+    space.base.workload.processing_time = 200ms;  // a lagging group: retention outruns it
+    space.kinds = {FaultKind::kCrash, FaultKind::kClockSkew, FaultKind::kIsolate,
+                   FaultKind::kPause};
+    run_and_check(*properties::gen_run_plan(space));
+  });
+}
+
+TEST(ClusterProperty, CompactionKeepsTheLatestValueOfEveryKeyUnderCrashesAndPowerLoss) {
+  testing::check_property("cluster-compaction", kCases, kCasesEnv, [] {
+    PlanSpace space;
+    space.base = base_plan();
+    space.base.cluster.cleanup_policy = "compact";
+    space.base.cluster.flush_every_message = true;  // power loss keeps acknowledged writes
+    space.base.cluster.segment_bytes = 1'024;
+    space.base.cluster.min_cleanable_dirty_ratio = 0.1;
+    space.base.cluster.delete_retention_ms = 3'000;
+    space.base.workload.keys = 6;
+    space.base.workload.tombstone_per_mille = 100;
+    space.kinds = {FaultKind::kCrash, FaultKind::kPowerLoss, FaultKind::kIsolate};
+    run_and_check(*properties::gen_run_plan(space));
+  });
+}
+
 }  // namespace
 }  // namespace samsa::harness

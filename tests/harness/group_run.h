@@ -130,12 +130,17 @@ class GroupRun {
   std::vector<properties::Violation> check() {
     history_->close(sim_.now());
     std::vector<properties::Violation> all;
-    for (auto checker :
-         {&properties::check_group_exclusivity, &properties::check_commit_fencing,
-          &properties::check_committed_offsets_monotonic,
-          &properties::check_committed_offsets_within_bounds, &properties::check_rebalance_no_skip,
-          &properties::check_poll_skip, &properties::check_nonmonotonic_poll}) {
+    for (auto checker : {&properties::check_group_exclusivity, &properties::check_commit_fencing,
+                         &properties::check_committed_offsets_monotonic,
+                         &properties::check_committed_offsets_within_bounds,
+                         &properties::check_nonmonotonic_poll}) {
       for (properties::Violation& v : checker(*history_)) all.push_back(std::move(v));
+    }
+    for (properties::Violation& v : properties::check_rebalance_no_skip(*history_, {})) {
+      all.push_back(std::move(v));
+    }
+    for (properties::Violation& v : properties::check_poll_skip(*history_, {})) {
+      all.push_back(std::move(v));
     }
     return all;
   }

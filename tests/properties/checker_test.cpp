@@ -7,10 +7,12 @@
 
 #include <set>
 
+#include "properties/compaction_checks.h"
 #include "properties/consumption_checks.h"
 #include "properties/data_checks.h"
 #include "properties/group_checks.h"
 #include "properties/replica_checks.h"
+#include "properties/retention_checks.h"
 #include "tests/properties/history_script.h"
 
 namespace samsa::properties {
@@ -47,6 +49,15 @@ TEST(Checker, RegisteredPropertiesHaveUniqueNamesAndOneLineDescriptions) {
                                                kRebalanceNoSkip,
                                                kPollSkip,
                                                kNonmonotonicPoll,
+                                               kRetentionDeletedYoung,
+                                               kRetentionAboveHighWatermark,
+                                               kRetentionOverdue,
+                                               kLogStartMonotonic,
+                                               kCompactionKeepsLatest,
+                                               kTombstoneKept,
+                                               kTombstoneRemoved,
+                                               kCompactedRead,
+                                               kCommittedOffsetsSurviveCleaning,
                                                kLiveness,
                                                kInvariant}));
 }

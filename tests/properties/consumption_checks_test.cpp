@@ -170,5 +170,55 @@ TEST(NonmonotonicPoll, ReReadingAfterARevokeAndInterleavedPartitionsPass) {
   EXPECT_TRUE(check_history(s.history).violations.empty());
 }
 
+// Retention moved orders-0's log start to `offset` at `time_ms`.
+LogCleanup log_start_moved(std::int64_t time_ms, std::int64_t offset) {
+  LogCleanup cleanup;
+  cleanup.retention = true;
+  cleanup.log_start[testing::tp(0)].emplace_back(testing::at_ms(time_ms), cluster::Offset(offset));
+  return cleanup;
+}
+
+TEST(PollSkip, ALaggingConsumerResetToTheLogStartRetentionMovedIsNoSkip) {
+  HistoryScript s;
+  s.sends(0, 0, 9).assign(kA, 10, 1, {0}).poll_range(kA, 20, 0, 0, 2).poll_range(kA, 60, 0, 6, 9);
+  EXPECT_TRUE(check_history(s.history, log_start_moved(50, 6)).violations.empty());
+  // The same jump with the log start moved only after the poll skipped 3..5.
+  const CheckResult late = check_history(s.history, log_start_moved(70, 6));
+  ASSERT_EQ(properties_of(late.violations), Names{std::string(kPollSkip)});
+  EXPECT_TRUE(contains(late.violations[0].detail, "skipping known records 3 (producer-0/k/3)"));
+}
+
+TEST(PollSkip, AGapOverRecordsStillAboveTheLogStartIsASkip) {
+  HistoryScript s;
+  s.sends(0, 0, 9).assign(kA, 10, 1, {0}).poll_range(kA, 20, 0, 0, 2).poll_range(kA, 60, 0, 6, 9);
+  const CheckResult result = check_history(s.history, log_start_moved(50, 4));
+  ASSERT_EQ(properties_of(result.violations), Names{std::string(kPollSkip)});
+  EXPECT_TRUE(contains(result.violations[0].detail,
+                       "skipping known records 4 (producer-0/k/4), "
+                       "5 (producer-0/k/5)"));
+}
+
+TEST(PollSkip, AGapOverRecordsCompactionRemovedIsNoSkip) {
+  HistoryScript s;
+  s.sends(0, 0, 9).assign(kA, 10, 1, {0}).poll_range(kA, 20, 0, 0, 2).poll_range(kA, 60, 0, 6, 9);
+  LogCleanup cleanup;
+  cleanup.compaction = true;
+  // Every record of key k but the last (9) is superseded: the cleaner may remove them.
+  for (std::int64_t o = 0; o <= 8; ++o)
+    cleanup.compactable[testing::tp(0)].insert(cluster::Offset(o));
+  EXPECT_TRUE(check_history(s.history, cleanup).violations.empty());
+  cleanup.compactable[testing::tp(0)].erase(cluster::Offset(4));  // say 4 were a key's latest
+  EXPECT_EQ(properties_of(check_history(s.history, cleanup).violations),
+            Names{std::string(kPollSkip)});
+}
+
+TEST(RebalanceNoSkip, ANewOwnerResetPastACommitRetentionDeletedIsNoSkip) {
+  HistoryScript s = b_takes_over_after_commit_of_5();
+  s.poll_range(kB, 60, 0, 8, 9);  // out of range at 5: reset to the log start, 8
+  EXPECT_TRUE(check_history(s.history, log_start_moved(55, 8)).violations.empty());
+  EXPECT_EQ(properties_of(check_history(s.history).violations),
+            Names{std::string(kRebalanceNoSkip)});
+}
+
 }  // namespace
 }  // namespace samsa::properties

@@ -523,6 +523,8 @@ TEST(CheckData, ReportsEveryAnomalyInTheOrderItBecameVisible) {
   EXPECT_EQ(result.measurements,
             (std::map<std::string, std::int64_t>{{"acknowledged", 3},
                                                  {"aborted_reads", 1},
+                                                 {"acknowledged_compacted_unread", 0},
+                                                 {"acknowledged_deleted_unread", 0},
                                                  {"acknowledged_not_kept", 2},
                                                  {"duplicated_values", 1},
                                                  {"duplicated_values_unpromised", 0},
@@ -541,8 +543,100 @@ TEST(CheckData, ReportsEveryAnomalyInTheOrderItBecameVisible) {
 TEST(CheckData, AnEmptyHistoryPassesWithEveryMeasurementAtZero) {
   const CheckResult result = check_data(History{}, DataPromises{});
   EXPECT_TRUE(result.ok());
-  EXPECT_EQ(result.measurements.size(), 15U);
+  EXPECT_EQ(result.measurements.size(), 17U);
   for (const auto& [name, value] : result.measurements) EXPECT_EQ(value, 0) << name;
+}
+
+// Promises with a final reader and orders-0's log start moved to `offset` by retention.
+DataPromises retention_moved_log_start_to(std::int64_t offset) {
+  DataPromises promises;
+  promises.final_reader = kReader;
+  promises.cleanup.retention = true;
+  promises.cleanup.log_start[testing::tp(0)].emplace_back(at_ms(40), cluster::Offset(offset));
+  return promises;
+}
+
+TEST(LostWrite, AnAcknowledgedRecordRetentionDeletedBeforeAnyReadIsNeitherLostNorUnseen) {
+  DataScript s = three_acknowledged();
+  s.poll(kReader, 50, 0, {{2, v(2)}});  // the reader starts at the log start, 2
+  const CheckResult result = check_data(s.history, retention_moved_log_start_to(2));
+  EXPECT_TRUE(result.violations.empty());
+  EXPECT_EQ(result.measurements.at("acknowledged_deleted_unread"), 2);
+  EXPECT_EQ(result.measurements.at("acknowledged_not_kept"), 0);
+  // Above the log start, the same gap is a lost write.
+  EXPECT_EQ(properties_of(check_data(s.history, retention_moved_log_start_to(1)).violations),
+            Names{std::string(kLostWrite)});
+}
+
+TEST(LostWrite, ASupersededRecordOfACompactedTopicNoReadReturnedIsNotLost) {
+  DataScript s = three_acknowledged();
+  s.poll(kReader, 50, 0, {{0, v(0)}, {2, v(2)}});
+  DataPromises promises;
+  promises.final_reader = kReader;
+  promises.cleanup.compaction = true;
+  promises.cleanup.compactable[testing::tp(0)].insert(cluster::Offset(1));
+  const CheckResult result = check_data(s.history, promises);
+  EXPECT_TRUE(result.violations.empty());
+  EXPECT_EQ(result.measurements.at("acknowledged_compacted_unread"), 1);
+}
+
+TEST(LostWrite, AnAcknowledgedTombstoneIsJudgedByItsOffset) {
+  DataScript s;
+  s.ack(0, 0, 10);
+  const std::uint64_t id = s.history.invoke(kP0, OpKind::kSend, at_ms(11));
+  Op& op = s.history.pending(id);
+  op.key = "k";
+  op.tp = testing::tp(0);
+  op.offset = cluster::Offset(1);  // a tombstone: no value
+  s.history.complete(id, OpStatus::kOk, at_ms(11));
+  s.ack(2, 2, 12);
+  Op& read = s.history.record(kReader, OpKind::kPoll, at_ms(50));
+  read.records.push_back(
+      ReadRecord{testing::tp(0), cluster::Offset(1), cluster::LeaderEpoch(0), "k", std::nullopt});
+  s.poll(kReader, 51, 0, {{0, v(0)}, {2, v(2)}});
+  EXPECT_TRUE(check_data(s.history, DataPromises{}).violations.empty());
+  // Read nowhere: the reads passed offset 1, so the tombstone is lost.
+  DataScript unread;
+  unread.ack(0, 0, 10);
+  const std::uint64_t id2 = unread.history.invoke(kP0, OpKind::kSend, at_ms(11));
+  Op& op2 = unread.history.pending(id2);
+  op2.key = "k";
+  op2.tp = testing::tp(0);
+  op2.offset = cluster::Offset(1);
+  unread.history.complete(id2, OpStatus::kOk, at_ms(11));
+  unread.ack(2, 2, 12).poll(kReader, 51, 0, {{0, v(0)}, {2, v(2)}});
+  const std::vector<Violation> lost = check_lost_write(unread.history, DataPromises{});
+  ASSERT_EQ(properties_of(lost), Names{std::string(kLostWrite)});
+  EXPECT_TRUE(contains(lost[0].detail,
+                       "producer-0's send of <tombstone> was acknowledged at "
+                       "orders-0 offset 1 at 11 ms"));
+}
+
+TEST(LogCleanupOf, TakesLogStartRisesFromSamplesAndCompactableOffsetsFromEveryKnownRecord) {
+  DataScript s;
+  s.ack(0, 0, 10).ack(1, 1, 11).ack(2, 2, 12);  // key k at 0..2: 0 and 1 superseded
+  Observations o;
+  o.topic_configs["orders"].cleanup_policy = cluster::CleanupPolicy::kCompactDelete;
+  ReplicaSample sample;
+  sample.tp = testing::tp(0);
+  sample.at = at_ms(30);
+  sample.log_start_offset = cluster::Offset(1);
+  o.replicas.push_back(sample);
+  sample.at = at_ms(40);
+  sample.log_start_offset = cluster::Offset(0);  // a lower one later changes nothing
+  o.replicas.push_back(sample);
+  const LogCleanup cleanup = log_cleanup_of(s.history, o);
+  EXPECT_TRUE(cleanup.retention);
+  EXPECT_TRUE(cleanup.compaction);
+  EXPECT_EQ(cleanup.log_start_at(testing::tp(0), at_ms(29)), cluster::Offset(0));
+  EXPECT_EQ(cleanup.log_start_at(testing::tp(0), at_ms(45)), cluster::Offset(1));
+  EXPECT_EQ(cleanup.final_log_start(testing::tp(0)), cluster::Offset(1));
+  EXPECT_EQ(cleanup.compactable.at(testing::tp(0)),
+            (std::set<cluster::Offset>{cluster::Offset(0), cluster::Offset(1)}));
+  // A delete-policy topic whose log start never moved: nothing is removable.
+  const LogCleanup none = log_cleanup_of(s.history, Observations{});
+  EXPECT_FALSE(none.retention || none.compaction);
+  EXPECT_FALSE(none.removed_by(testing::tp(0), cluster::Offset(0), sim::kSimTimeMax));
 }
 
 }  // namespace

@@ -60,13 +60,23 @@ std::vector<ReplicaRecord> records(std::int64_t count) {
 ReplicaLog final_log(std::int32_t broker, std::int64_t high_watermark,
                      std::vector<ReplicaRecord> list, std::int64_t log_start_offset = 0) {
   const Offset end = list.empty() ? Offset(log_start_offset) : list.back().offset + 1;
-  return ReplicaLog{BrokerId(broker),       tp(0),          Offset(log_start_offset), end,
-                    Offset(high_watermark), std::move(list)};
+  ReplicaLog log;
+  log.broker = BrokerId(broker);
+  log.tp = tp(0);
+  log.log_start_offset = Offset(log_start_offset);
+  log.log_end_offset = end;
+  log.high_watermark = Offset(high_watermark);
+  log.records = std::move(list);
+  return log;
 }
 ReplicaLog final_log_ending_at(std::int32_t broker, std::int64_t log_end_offset,
                                std::int32_t partition = 0) {
-  return ReplicaLog{BrokerId(broker),       tp(partition),          Offset(0),
-                    Offset(log_end_offset), Offset(log_end_offset), {}};
+  ReplicaLog log;
+  log.broker = BrokerId(broker);
+  log.tp = tp(partition);
+  log.log_end_offset = Offset(log_end_offset);
+  log.high_watermark = Offset(log_end_offset);
+  return log;
 }
 
 cluster::BrokerRegistration registered(std::int32_t id, bool fenced = false) {

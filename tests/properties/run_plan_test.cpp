@@ -60,6 +60,106 @@ TEST(RunPlan, FaultsOutOfOrderAndConsumerFaultsWithoutConsumersAreRejected) {
   EXPECT_NE(error_of(plan).find("targets a consumer"), std::string::npos);
 }
 
+TEST(RunPlan, RetentionAndCompactionSettingsAreCheckedByName) {
+  const auto error_with = [](auto change) {
+    RunPlan plan;
+    change(plan);
+    return error_of(plan);
+  };
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.cluster.cleanup_policy = "delete,compact";
+            }).find("cleanup.policy = \"delete,compact\""),
+            std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) { p.cluster.retention_ms = -2; }).find("retention.ms = -2"),
+            std::string::npos);
+  EXPECT_NE(
+      error_with([](RunPlan& p) { p.cluster.retention_bytes = -2; }).find("retention.bytes = -2"),
+      std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.cluster.min_cleanable_dirty_ratio = 1.5;
+            }).find("min.cleanable.dirty.ratio = 1.5"),
+            std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.cluster.min_compaction_lag_ms = -1;
+            }).find("min.compaction.lag.ms = -1"),
+            std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.cluster.max_compaction_lag_ms = 0;
+            }).find("max.compaction.lag.ms = 0"),
+            std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.cluster.min_compaction_lag_ms = 10;
+              p.cluster.max_compaction_lag_ms = 5;
+            }).find("min.compaction.lag.ms = 10 is more than max.compaction.lag.ms = 5"),
+            std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.cluster.delete_retention_ms = -1;
+            }).find("delete.retention.ms = -1"),
+            std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.cluster.retention_check_interval_ms = 0;
+            }).find("log.retention.check.interval.ms = 0"),
+            std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.cluster.cleaner_backoff_ms = 0;
+            }).find("log.cleaner.backoff.ms = 0"),
+            std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.workload.tombstone_per_mille = 1001;
+            }).find("tombstone_per_mille = 1001"),
+            std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.workload.tombstone_per_mille = 10;
+              p.workload.keys = 0;
+            }).find("needs keys > 0"),
+            std::string::npos);
+  EXPECT_NE(error_with([](RunPlan& p) {
+              p.cluster.cleanup_policy = "compact";
+              p.workload.keys = 0;
+            }).find("keys = 0 on a topic with cleanup.policy = \"compact\""),
+            std::string::npos);
+  // What Kafka allows: no limits, zero, retention shorter than a segment, a keyless
+  // compacted topic nobody writes to.
+  EXPECT_EQ(error_with([](RunPlan& p) {
+              p.cluster.cleanup_policy = "compact,delete";
+              p.cluster.retention_ms = -1;
+              p.cluster.retention_bytes = 0;
+              p.cluster.segment_ms = 60'000;
+              p.cluster.min_cleanable_dirty_ratio = 0;
+              p.cluster.delete_retention_ms = 0;
+              p.cluster.min_compaction_lag_ms = 7;
+              p.cluster.max_compaction_lag_ms = 7;
+              p.workload.keys = 0;
+              p.workload.producers = 0;
+            }),
+            "");
+  EXPECT_EQ(error_with([](RunPlan& p) {
+              p.cluster.retention_ms = 100;
+              p.cluster.segment_ms = 60'000;
+              p.workload.tombstone_per_mille = 1000;
+            }),
+            "");
+}
+
+TEST(RunPlan, TheDescriptionNamesRetentionSettingsOnlyWhenSet) {
+  RunPlan plan;
+  const std::string plain = describe_plan(plan);
+  EXPECT_EQ(plain.find("cleanup.policy"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("retention"), std::string::npos) << plain;
+  plan.cluster.cleanup_policy = "compact";
+  plan.cluster.retention_bytes = 8192;
+  plan.cluster.delete_retention_ms = 2000;
+  plan.workload.tombstone_per_mille = 100;
+  const std::string text = describe_plan(plan);
+  for (const char* part : {"cleanup.policy compact", "retention.bytes 8192",
+                           "delete.retention.ms 2000", "tombstones 100 per mille"}) {
+    EXPECT_NE(text.find(part), std::string::npos) << part << " in " << text;
+  }
+  EXPECT_EQ(text.find(", retention.ms "), std::string::npos) << text;
+  EXPECT_EQ(text.find("; retention.ms "), std::string::npos) << text;
+  EXPECT_EQ(text.find("min.cleanable"), std::string::npos) << text;
+}
+
 TEST(RunPlan, FaultKindNamesRoundTrip) {
   for (FaultKind kind : all_fault_kinds()) {
     EXPECT_EQ(fault_kind_from_name(fault_kind_name(kind)), kind);

@@ -12,6 +12,7 @@
 
 #include "harness/runner.h"
 #include "harness/scenario.h"
+#include "properties/observations.h"
 #include "properties/run_plan.h"
 
 namespace samsa::harness {
@@ -57,6 +58,45 @@ TEST(ScenarioCatalogue, ShipsTheScenariosTheDocsName) {
         "clock-skew"}) {
     EXPECT_TRUE(std::find(stems.begin(), stems.end(), required) != stems.end())
         << "scenarios/" << required << ".toml is missing";
+  }
+}
+
+// The retention and compaction scenarios show what their comments say: retention deletes
+// segments of the run's topic, and the cleaner removes records from it.
+TEST(ScenarioCatalogue, RetentionAndCompactionScenariosDeleteAndCleanTheTopic) {
+  struct Shows {
+    const char* stem;
+    bool retention;
+    bool compaction;
+  };
+  for (const Shows& shows :
+       {Shows{"retention-lagging-consumer", true, false},
+        Shows{"retention-clock-skew", true, false}, Shows{"compaction-crashes", false, true},
+        Shows{"compaction-delete", true, true}}) {
+    SCOPED_TRACE(shows.stem);
+    const auto loaded = load_scenario(catalogue_path(shows.stem));
+    ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+    const RunResult result = run_plan(plan_for(loaded.value(), 1), RunOptions::seeded(1));
+    ASSERT_NE(result.observations, nullptr);
+    std::size_t deleted_segments = 0;
+    for (const properties::RetentionSample& sample : result.observations->retention) {
+      if (sample.tp.topic == "events") deleted_segments += sample.pass.deleted.size();
+    }
+    std::size_t cleaned_away = 0;
+    for (const properties::CleanerSample& sample : result.observations->cleaner) {
+      if (sample.tp.topic != "events") continue;
+      for (const properties::CleanedRecordSeen& record : sample.records) {
+        if (!record.kept) ++cleaned_away;
+      }
+    }
+    if (shows.retention) {
+      EXPECT_GT(deleted_segments, 0u) << "retention deleted nothing";
+    }
+    if (shows.compaction) {
+      EXPECT_GT(cleaned_away, 0u) << "the cleaner removed nothing";
+    } else {
+      EXPECT_EQ(cleaned_away, 0u);
+    }
   }
 }
 

@@ -136,6 +136,157 @@ bugs = ["truncate-to-high-watermark"]
   EXPECT_EQ(s.base.bugs, std::vector<std::string>{"truncate-to-high-watermark"});
 }
 
+TEST(ScenarioLoader, RetentionAndCompactionKeysAreReadIntoThePlan) {
+  const Scenario s = load(R"(description = "retention and compaction"
+[cluster]
+brokers = 3
+log.retention.check.interval.ms = 250
+log.cleaner.backoff.ms = 750
+[topic]
+segment.bytes = 4096
+cleanup.policy = "compact,delete"
+retention.ms = 3000
+retention.bytes = 16384
+min.cleanable.dirty.ratio = 0.1
+min.compaction.lag.ms = 100
+max.compaction.lag.ms = 5000
+delete.retention.ms = 2000
+[producers]
+keys = 5
+tombstone_per_mille = 150
+)");
+  const properties::ClusterPlan& c = s.base.cluster;
+  EXPECT_EQ(c.retention_check_interval_ms, 250);
+  EXPECT_EQ(c.cleaner_backoff_ms, 750);
+  EXPECT_EQ(c.cleanup_policy, "compact,delete");
+  EXPECT_EQ(c.retention_ms, 3000);
+  EXPECT_EQ(c.retention_bytes, 16384);
+  EXPECT_EQ(c.min_cleanable_dirty_ratio, 0.1);
+  EXPECT_EQ(c.min_compaction_lag_ms, 100);
+  EXPECT_EQ(c.max_compaction_lag_ms, 5000);
+  EXPECT_EQ(c.delete_retention_ms, 2000);
+  EXPECT_EQ(s.base.workload.keys, 5);
+  EXPECT_EQ(s.base.workload.tombstone_per_mille, 150);
+  // Nothing else moved from its default.
+  properties::RunPlan expected;
+  expected.cluster.retention_check_interval_ms = 250;
+  expected.cluster.cleaner_backoff_ms = 750;
+  expected.cluster.segment_bytes = 4096;
+  expected.cluster.cleanup_policy = "compact,delete";
+  expected.cluster.retention_ms = 3000;
+  expected.cluster.retention_bytes = 16384;
+  expected.cluster.min_cleanable_dirty_ratio = 0.1;
+  expected.cluster.min_compaction_lag_ms = 100;
+  expected.cluster.max_compaction_lag_ms = 5000;
+  expected.cluster.delete_retention_ms = 2000;
+  expected.workload.keys = 5;
+  expected.workload.tombstone_per_mille = 150;
+  EXPECT_EQ(s.base, expected);
+}
+
+TEST(ScenarioLoader, CleanupPolicyTakesKafkasListInEitherOrder) {
+  const auto policy = [](const std::string& value) {
+    return load("description = \"d\"\n[topic]\ncleanup.policy = \"" + value + "\"\n")
+        .base.cluster.cleanup_policy;
+  };
+  EXPECT_EQ(policy("delete"), "delete");
+  EXPECT_EQ(policy("compact"), "compact");
+  EXPECT_EQ(policy("compact,delete"), "compact,delete");
+  EXPECT_EQ(policy("delete,compact"), "compact,delete");
+  EXPECT_EQ(policy(" compact , delete "), "compact,delete");
+  EXPECT_EQ(policy("compact,compact"), "compact");
+}
+
+TEST(ScenarioLoader, MinusOneMeansNoRetentionLimitAndRetentionMayBeShorterThanASegment) {
+  const Scenario none =
+      load("description = \"d\"\n[topic]\nretention.ms = -1\nretention.bytes = -1\n");
+  EXPECT_EQ(none.base.cluster.retention_ms, -1);
+  EXPECT_EQ(none.base.cluster.retention_bytes, -1);
+  // Kafka allows retention.ms < segment.ms (and 0): retention then waits for the roll.
+  const Scenario shorter = load(
+      "description = \"d\"\n[topic]\nsegment.ms = 10000\nretention.ms = 500\n"
+      "retention.bytes = 0\ndelete.retention.ms = 0\nmin.cleanable.dirty.ratio = 0\n");
+  EXPECT_EQ(shorter.base.cluster.retention_ms, 500);
+  EXPECT_EQ(shorter.base.cluster.retention_bytes, 0);
+  EXPECT_EQ(shorter.base.cluster.min_cleanable_dirty_ratio, 0.0);
+  // Keyless producers are fine on a compacted topic that nobody writes to.
+  const Scenario idle = load(
+      "description = \"d\"\n[topic]\ncleanup.policy = \"compact\"\n[producers]\nkeys = 0\n"
+      "count = 0\n");
+  EXPECT_EQ(idle.base.cluster.cleanup_policy, "compact");
+}
+
+TEST(ScenarioLoader, BrokerSettingsInClusterReadAsDottedQuotedOrNested) {
+  const Scenario bare = load(
+      "description = \"d\"\n[cluster]\nlog.cleaner.backoff.ms = 42\n[cluster.network]\n"
+      "latency_us = 7\n");
+  const Scenario quoted = load(
+      "description = \"d\"\n[cluster]\n\"log.cleaner.backoff.ms\" = 42\n[cluster.network]\n"
+      "latency_us = 7\n");
+  const Scenario nested = load(
+      "description = \"d\"\n[cluster.log.cleaner]\nbackoff.ms = 42\n[cluster.network]\n"
+      "latency_us = 7\n");
+  EXPECT_EQ(bare.base.cluster.cleaner_backoff_ms, 42);
+  EXPECT_EQ(bare.base.cluster.network.latency.base, 7us);
+  EXPECT_EQ(bare.base, quoted.base);
+  EXPECT_EQ(bare.base, nested.base);
+  const ScenarioError unknown =
+      failure("description = \"d\"\n[cluster]\nlog.cleaner.threads = 2\n");
+  EXPECT_EQ(unknown.key, "cluster.log.cleaner.threads");
+  EXPECT_EQ(unknown.line, 3);
+  EXPECT_NE(unknown.message.find("log.cleaner.backoff.ms"), std::string::npos) << unknown.message;
+}
+
+TEST(ScenarioLoader, EveryRetentionAndCompactionErrorNamesItsKey) {
+  struct Case {
+    std::string text;  // after the description line
+    std::string key;
+    int line;
+    std::string message;  // a part of it
+  };
+  const std::vector<Case> cases{
+      {"[topic]\ncleanup.policy = \"compress\"\n", "topic.cleanup.policy", 3,
+       "\"compress\" is not a cleanup policy"},
+      {"[topic]\ncleanup.policy = \"compact,\"\n", "topic.cleanup.policy", 3, "names no policy"},
+      {"[topic]\ncleanup.policy = \"\"\n", "topic.cleanup.policy", 3, "names no policy"},
+      {"[topic]\ncleanup.policy = [\"compact\"]\n", "topic.cleanup.policy", 3, "expected a string"},
+      {"[topic]\nretention.ms = -2\n", "topic.retention.ms", 3, "-1 means no limit"},
+      {"[topic]\nretention.bytes = -100\n", "topic.retention.bytes", 3, "-1 means no limit"},
+      {"[topic]\nmin.cleanable.dirty.ratio = 1.01\n", "topic.min.cleanable.dirty.ratio", 3,
+       "out of range [0, 1]"},
+      {"[topic]\nmin.cleanable.dirty.ratio = -0.5\n", "topic.min.cleanable.dirty.ratio", 3,
+       "out of range"},
+      {"[topic]\nmin.compaction.lag.ms = -1\n", "topic.min.compaction.lag.ms", 3, "out of range"},
+      {"[topic]\nmax.compaction.lag.ms = 0\n", "topic.max.compaction.lag.ms", 3, "out of range"},
+      {"[topic]\ndelete.retention.ms = -1\n", "topic.delete.retention.ms", 3, "out of range"},
+      {"[topic]\nmax.compaction.lag.ms = 1000\nmin.compaction.lag.ms = 2000\n",
+       "topic.min.compaction.lag.ms", 4, "is more than max.compaction.lag.ms = 1000"},
+      {"[topic]\nmin.compaction.lag.ms = 2000\nmax.compaction.lag.ms = 1000\n",
+       "topic.max.compaction.lag.ms", 4, "is more than max.compaction.lag.ms = 1000"},
+      {"[cluster]\nlog.retention.check.interval.ms = 0\n",
+       "cluster.log.retention.check.interval.ms", 3, "out of range [1, 600000]"},
+      {"[cluster]\nlog.cleaner.backoff.ms = 0\n", "cluster.log.cleaner.backoff.ms", 3,
+       "out of range [1, 600000]"},
+      {"[producers]\ntombstone_per_mille = 1001\n", "producers.tombstone_per_mille", 3,
+       "out of range [0, 1000]"},
+      {"[producers]\nkeys = 0\ntombstone_per_mille = 100\n", "producers.tombstone_per_mille", 4,
+       "needs keyed records"},
+      {"[producers]\ntombstone_per_mille = 100\nkeys = 0\n", "producers.keys", 4,
+       "needs keyed records"},
+      {"[topic]\ncleanup.policy = \"compact\"\n[producers]\nkeys = 0\n", "producers.keys", 5,
+       "rejects records without a key"},
+      {"[producers]\nkeys = 0\n[topic]\ncleanup.policy = \"delete,compact\"\n",
+       "topic.cleanup.policy", 5, "rejects records without a key"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    const ScenarioError e = failure("description = \"d\"\n" + c.text);
+    EXPECT_EQ(e.key, c.key) << e.to_string();
+    EXPECT_EQ(e.line, c.line) << e.to_string();
+    EXPECT_NE(e.message.find(c.message), std::string::npos) << e.to_string();
+  }
+}
+
 TEST(ScenarioLoader, ABareDottedKafkaKeyMeansTheSameAsAQuotedOne) {
   const Scenario bare = load(
       "description = \"d\"\n[topic]\nmin.insync.replicas = 1\n"
@@ -293,8 +444,8 @@ TEST(ScenarioLoader, AStepOnANodeThatDoesNotExistIsAnError) {
 }
 
 TEST(ScenarioLoader, AnUnknownKeyIsReportedWithTheKeysItsTableTakes) {
-  const ScenarioError e = failure("description = \"d\"\n[topic]\nretention.ms = 5\n");
-  EXPECT_EQ(e.key, "topic.retention.ms");
+  const ScenarioError e = failure("description = \"d\"\n[topic]\ncompression.type = \"lz4\"\n");
+  EXPECT_EQ(e.key, "topic.compression.type");
   EXPECT_EQ(e.line, 3);
   EXPECT_NE(e.message.find("min.insync.replicas"), std::string::npos) << e.message;
   const ScenarioError table = failure("description = \"d\"\n[producer]\ncount = 1\n");

@@ -3,6 +3,8 @@
 // runs the same.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "harness/plan_shrink.h"
 #include "harness/scenario.h"
 #include "properties/plan_sample.h"
@@ -101,6 +103,50 @@ TEST(ScenarioWriter, NonDefaultSettingsSurviveTheRoundTrip) {
   plan.workload.assignor = "sticky";
   plan.cluster.flush_every_message = false;
   EXPECT_EQ(round_trip(plan), plan);
+}
+
+TEST(ScenarioWriter, RetentionAndCompactionSettingsSurviveTheRoundTrip) {
+  properties::RunPlan plan;
+  plan.cluster.segment_bytes = 4096;
+  plan.cluster.cleanup_policy = "compact,delete";
+  plan.cluster.retention_ms = -1;
+  plan.cluster.retention_bytes = 12288;
+  plan.cluster.min_cleanable_dirty_ratio = 1.0 / 3.0;
+  plan.cluster.min_compaction_lag_ms = 0;
+  plan.cluster.max_compaction_lag_ms = 4000;
+  plan.cluster.delete_retention_ms = 0;
+  plan.cluster.retention_check_interval_ms = 1;
+  plan.cluster.cleaner_backoff_ms = 600'000;
+  plan.workload.keys = 5;
+  plan.workload.tombstone_per_mille = 1000;
+  EXPECT_EQ(round_trip(plan), plan);
+  plan.cluster.cleanup_policy = "compact";
+  plan.cluster.retention_ms = 0;
+  plan.cluster.retention_bytes = -1;
+  plan.cluster.min_cleanable_dirty_ratio = 0;
+  plan.cluster.min_compaction_lag_ms = 250;
+  plan.cluster.max_compaction_lag_ms = 250;
+  plan.cluster.delete_retention_ms = std::numeric_limits<std::int64_t>::max();
+  plan.workload.tombstone_per_mille = 1;
+  EXPECT_EQ(round_trip(plan), plan);
+}
+
+TEST(ScenarioWriter, DefaultRetentionSettingsAreLeftOut) {
+  const std::string text = scenario_to_toml(properties::RunPlan{}, "defaults", "");
+  for (const char* key :
+       {"cleanup.policy", "retention.ms", "retention.bytes", "min.cleanable.dirty.ratio",
+        "compaction.lag.ms", "delete.retention.ms", "log.retention.check.interval.ms",
+        "log.cleaner.backoff.ms", "tombstone_per_mille"}) {
+    EXPECT_EQ(text.find(key), std::string::npos) << key << " in\n" << text;
+  }
+  properties::RunPlan plan;
+  plan.cluster.cleaner_backoff_ms = 5;
+  plan.workload.tombstone_per_mille = 3;
+  const std::string set = scenario_to_toml(plan, "set", "");
+  EXPECT_NE(set.find("[cluster]\nbrokers = 3\ncontrollers = 3\nlog.cleaner.backoff.ms = 5\n"),
+            std::string::npos)
+      << set;
+  EXPECT_NE(set.find("tombstone_per_mille = 3\n"), std::string::npos) << set;
 }
 
 TEST(ScenarioWriter, TheCommentLeadsTheFileAndTheDescriptionIsOneLine) {
