@@ -14,6 +14,7 @@
 #include "cluster/group/group_messages.h"
 #include "cluster/group/offsets_records.h"
 #include "properties/group_index.h"
+#include "properties/observed_violation.h"
 #include "properties/run_plan.h"
 
 namespace samsa::properties {
@@ -24,18 +25,6 @@ using cluster::BrokerId;
 using cluster::Offset;
 using cluster::TopicPartition;
 using ReplicaKey = std::pair<BrokerId, TopicPartition>;
-
-std::int64_t ms_of(sim::SimTime t) {
-  return sim::to_ms(t - sim::kSimStart);
-}
-
-// A violation whose detail ends with the most recent fault at or before `at`, if any.
-Violation violation(const Observations& observations, std::string_view property, std::string detail,
-                    sim::SimTime at) {
-  const std::string fault = observations.fault_before(at);
-  if (!fault.empty()) detail += "; after " + fault;
-  return Violation{std::string(property), std::move(detail), at};
-}
 
 const cluster::LogConfig* config_of(const Observations& observations, const std::string& topic) {
   const auto it = observations.topic_configs.find(topic);
@@ -409,89 +398,6 @@ std::vector<Violation> check_compacted_read(const History& history,
   std::vector<Violation> violations;
   for (ReadFinding& f : compacted_read_findings(history, observations, promises)) {
     if (f.promised) violations.push_back(std::move(f.violation));
-  }
-  return violations;
-}
-
-namespace {
-
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
-using CommitKey = std::tuple<std::string, std::string, std::int32_t>;  // group, topic, partition
-
-// The latest offset-commit record of each key in the offsets topic, as the replica with the
-// highest high watermark of each of its partitions holds it below that HW (nullopt: a
-// tombstone). Also whether any replica of the topic was inspected.
-std::pair<std::map<CommitKey, std::optional<Offset>>, bool> committed_in_log(
-    const Observations& observations) {
-  std::map<TopicPartition, const ReplicaLog*> best;
-  for (const ReplicaLog& log : observations.final_logs) {
-    if (log.tp.topic != cluster::kOffsetsTopic) continue;
-    const ReplicaLog*& slot = best[log.tp];
-    const auto rank = [](const ReplicaLog* l) {
-      return std::pair{std::min(l->high_watermark, l->log_end_offset), l->log_end_offset};
-    };
-    if (slot == nullptr || rank(&log) > rank(slot)) slot = &log;
-  }
-  std::map<CommitKey, std::optional<Offset>> latest;
-  for (const auto& [tp, log] : best) {
-    for (const ReplicaRecord& r : log->records) {
-      if (r.offset >= log->high_watermark || !r.key) continue;
-      const auto key = cluster::decode_key(bytes_of(*r.key));
-      if (!key.ok()) continue;
-      const auto* commit = std::get_if<cluster::OffsetCommitKey>(&key.value());
-      if (commit == nullptr) continue;
-      const CommitKey k{commit->group, commit->topic, commit->partition.value()};
-      if (!r.value) {
-        latest[k] = std::nullopt;
-        continue;
-      }
-      const auto value = cluster::decode_offset_commit_value(bytes_of(*r.value));
-      if (value.ok()) latest[k] = value.value().offset;
-    }
-  }
-  return {std::move(latest), !best.empty()};
-}
-
-}  // namespace
-
-std::vector<Violation> check_committed_offsets_survive_cleaning(const History& history,
-                                                                const Observations& observations) {
-  const auto [in_log, inspected] = committed_in_log(observations);
-  if (!inspected) return {};
-  // Per key, the commits in completion order.
-  std::map<CommitKey, std::vector<std::pair<const Op*, Offset>>> commits;
-  for (const Op* op : ops_by_completion(history, OpKind::kCommit)) {
-    if (op->group.empty() || op->status == OpStatus::kFail) continue;
-    for (const auto& [tp, offset] : op->offsets)
-      commits[{op->group, tp.topic, tp.partition.value()}].emplace_back(op, offset);
-  }
-  std::vector<Violation> violations;
-  for (const auto& [key, list] : commits) {
-    const auto last_ok = std::find_if(
-        list.rbegin(), list.rend(), [](const auto& c) { return c.first->status == OpStatus::kOk; });
-    if (last_ok == list.rend()) continue;
-    std::set<Offset> allowed;
-    for (const auto& [op, offset] : list) {
-      if (completed(*op) >= invoked(*last_ok->first)) allowed.insert(offset);
-    }
-    const auto found = in_log.find(key);
-    const bool kept = found != in_log.end() && found->second && allowed.contains(*found->second);
-    if (kept) continue;
-    const std::string log_has = found == in_log.end() ? std::string("holds no commit record of it")
-                                : !found->second
-                                    ? std::string("ends it with a tombstone")
-                                    : fmt::format("holds offset {} as its latest", *found->second);
-    violations.push_back(violation(
-        observations, kCommittedOffsetsSurviveCleaning,
-        fmt::format("group {} committed offset {} of {}-{} ({}, ok at {} ms), but the final "
-                    "log of {} (the replica with the highest high watermark) {}",
-                    std::get<0>(key), last_ok->second, std::get<1>(key), std::get<2>(key),
-                    last_ok->first->process, ms_of(last_ok->first->completed_at),
-                    cluster::kOffsetsTopic, log_has),
-        observations.liveness_end));
   }
   return violations;
 }

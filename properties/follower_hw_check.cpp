@@ -5,17 +5,12 @@
 #include <set>
 #include <tuple>
 
+#include "properties/observed_violation.h"
 #include "properties/replica_checks.h"
 
 namespace samsa::properties {
 
-namespace {
-
-std::int64_t ms_of(sim::SimTime t) {
-  return sim::to_ms(t - sim::kSimStart);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<Violation> check_follower_hw(const Observations& observations) {
   using Replica = std::pair<cluster::BrokerId, cluster::TopicPartition>;

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "properties/observed_violation.h"
 #include "properties/run_plan.h"
 
 namespace samsa::properties {
@@ -24,18 +25,6 @@ using cluster::TopicPartition;
 using EpochKey = std::pair<TopicPartition, LeaderEpoch>;
 using ReplicaKey = std::pair<BrokerId, TopicPartition>;
 using LogsByPartition = std::map<TopicPartition, std::vector<const ReplicaLog*>>;
-
-std::int64_t ms_of(sim::SimTime t) {
-  return sim::to_ms(t.time_since_epoch());
-}
-
-// A violation whose detail ends with the most recent fault at or before `at`, if any.
-Violation violation(const Observations& observations, std::string_view property, std::string detail,
-                    sim::SimTime at) {
-  const std::string fault = observations.fault_before(at);
-  if (!fault.empty()) detail += "; after " + fault;
-  return Violation{std::string(property), std::move(detail), at};
-}
 
 void append(std::vector<Violation>& to, std::vector<Violation> from) {
   to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));

@@ -8,6 +8,8 @@
 #include <optional>
 #include <utility>
 
+#include "properties/observed_violation.h"
+
 namespace samsa::properties {
 
 namespace {
@@ -18,18 +20,6 @@ using cluster::RetentionReason;
 using cluster::SegmentInfo;
 using cluster::TopicPartition;
 using ReplicaKey = std::pair<BrokerId, TopicPartition>;
-
-std::int64_t ms_of(sim::SimTime t) {
-  return sim::to_ms(t - sim::kSimStart);
-}
-
-// A violation whose detail ends with the most recent fault at or before `at`, if any.
-Violation violation(const Observations& observations, std::string_view property, std::string detail,
-                    sim::SimTime at) {
-  const std::string fault = observations.fault_before(at);
-  if (!fault.empty()) detail += "; after " + fault;
-  return Violation{std::string(property), std::move(detail), at};
-}
 
 const cluster::LogConfig* config_of(const Observations& observations, const TopicPartition& tp) {
   const auto it = observations.topic_configs.find(tp.topic);
@@ -112,6 +102,14 @@ std::vector<Violation> check_retention_above_high_watermark(const Observations& 
   std::vector<Violation> violations;
   for (const RetentionSample& r : observations.retention) {
     for (const cluster::DeletedSegment& d : r.pass.deleted) {
+      if (d.segment.base_offset >= r.pass.active_segment_base) {
+        violations.push_back(violation(
+            observations, kRetentionAboveHighWatermark,
+            fmt::format("{} deleted the active {} by {}", pass_text(r), segment_text(d.segment),
+                        cluster::retention_reason_name(d.reason)),
+            r.at));
+        continue;
+      }
       if (d.segment.next_offset <= r.pass.high_watermark) continue;
       violations.push_back(violation(
           observations, kRetentionAboveHighWatermark,

@@ -78,6 +78,7 @@ sim::Result<RetentionPass, LogError> PartitionLog::delete_old_segments(Offset hi
   RetentionPass pass;
   pass.now_ms = now_ms;
   pass.high_watermark = high_watermark;
+  pass.active_segment_base = segments_.back()->base_offset();
   pass.log_start_before = log_start_offset_;
   for (const auto& segment : segments_) pass.size_before_bytes += segment->size_bytes();
   const std::vector<SegmentInfo> infos = segments();

@@ -41,6 +41,7 @@ struct DeletedSegment {
 struct RetentionPass {
   std::int64_t now_ms = 0;  // the broker's clock when it decided
   Offset high_watermark;
+  Offset active_segment_base;  // the active segment's, which no rule may delete
   Offset log_start_before;
   Offset log_start_after;
   std::uint64_t size_before_bytes = 0;

@@ -54,6 +54,7 @@ RetentionSample pass(std::int64_t time_ms, std::int64_t now_ms, std::int64_t hig
   RetentionSample r{at_ms(time_ms), BrokerId(1), tp(0), {}};
   r.pass.now_ms = now_ms;
   r.pass.high_watermark = Offset(high_watermark);
+  r.pass.active_segment_base = Offset(1'000'000);  // far above: tests below set it
   r.pass.log_start_before = Offset(log_start_before);
   r.pass.log_start_after =
       deleted.empty() ? Offset(log_start_before) : deleted.back().segment.next_offset;
@@ -163,6 +164,16 @@ TEST(RetentionAboveHighWatermark, ASegmentReachingPastTheHighWatermarkIsReported
   EXPECT_TRUE(contains(result.violations[0].detail,
                        "deleted segment [10, 20) (1000 bytes, timestamps 0..0 ms) by time, which "
                        "holds offsets 15..19 at or above the high watermark 15"));
+}
+
+TEST(RetentionAboveHighWatermark, DeletingTheActiveSegmentIsReported) {
+  Observations o = observed(delete_policy(1'000));
+  RetentionSample r = pass(10'000, 10'000, 30, {{segment(20, 30, 0), RetentionReason::kTime}});
+  r.pass.active_segment_base = Offset(20);
+  o.retention.push_back(r);
+  const CheckResult result = check_retention(o, "", true);
+  ASSERT_EQ(properties_of(result.violations), Names{std::string(kRetentionAboveHighWatermark)});
+  EXPECT_TRUE(contains(result.violations[0].detail, "deleted the active segment [20, 30)"));
 }
 
 TEST(RetentionOverdue, ASegmentLongPastRetentionAtTheEndIsReported) {
