@@ -423,7 +423,9 @@ std::map<std::string, std::int64_t> measure_compaction(const Observations& obser
   std::optional<std::int64_t> lifetime_max, lifetime_min;
   for (const TombstoneRemoval& t : tombstone_removals(observations)) {
     ++m["tombstones_removed"];
-    if (!t.first_passed_ms) continue;
+    // A lifetime is a delete horizon's doing: a tombstone a later record of its key
+    // superseded went with the key's older values, whenever that was.
+    if (!t.first_passed_ms || t.superseded) continue;
     const std::int64_t lifetime = t.pass->now_ms - *t.first_passed_ms;
     lifetime_max = std::max(lifetime_max.value_or(lifetime), lifetime);
     lifetime_min = std::min(lifetime_min.value_or(lifetime), lifetime);
