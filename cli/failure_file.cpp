@@ -98,7 +98,8 @@ bool write_failure_file(const FailureRecord& record, const std::string& path, st
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   std::ofstream out(path);
-  out << failure_json(record, path).dump(2) << "\n";
+  out << failure_json(record, path).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+      << "\n";
   out.close();
   if (!out) {
     error = fmt::format("cannot write {}", path);

@@ -16,8 +16,12 @@ namespace samsa::properties {
 // Milliseconds of simulated time since the run began.
 std::int64_t ms_of(sim::SimTime t);
 
+// `text` with every byte outside printable ASCII as \xNN: logs hold binary keys and values
+// (the offsets topic's), and a violation's detail must stay valid text (and JSON).
+std::string printable(std::string_view text);
+
 // A violation of `property` at `at`; `detail` gains "; after <fault>" when a fault was
-// injected at or before `at`.
+// injected at or before `at`, and is made printable.
 Violation violation(const Observations& observations, std::string_view property, std::string detail,
                     sim::SimTime at);
 

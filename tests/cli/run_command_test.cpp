@@ -1,6 +1,9 @@
 // `samsa run`: exit codes, the readable summary, --json's fields, --trace, scenario names.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "tests/cli/cli_testing.h"
 
 namespace samsa::cli::testing {
@@ -80,6 +83,21 @@ TEST(RunCommand, writesTheTraceFileAndTheLogLevelMayFollowTheSubcommand) {
       {"run", fixture(kPassing), "--seed", "1", "--trace", trace.string(), "--log-level", "off"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_GT(fs::file_size(trace), 0u);
+}
+
+TEST(RunCommand, reportWritesHtmlMarkdownAndJsonWhileStdoutKeepsOnlyTheJson) {
+  const fs::path dir = scratch_dir() / "run-report";
+  const Invocation r = samsa({"run", fixture(kRandom), "--seed", std::to_string(kFailingSeed),
+                              "--bug", kFailingBug, "--json", "--report", dir.string()});
+  ASSERT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(nlohmann::json::accept(r.out)) << r.out;
+  for (const char* name : {"report.html", "report.md", "report.json"}) {
+    EXPECT_GT(fs::file_size(dir / name), 0u) << name;
+  }
+  const auto report = nlohmann::json::parse(std::ifstream(dir / "report.json"));
+  EXPECT_EQ(report["verdict"], "fail");
+  EXPECT_FALSE(report["violations"].empty());
+  EXPECT_NE(report["shrink"].get<std::string>().find("samsa shrink"), std::string::npos);
 }
 
 TEST(RunCommand, exitsTwoForAMissingScenarioFile) {

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 
+#include "properties/observed_violation.h"
 #include "tests/properties/history_script.h"
 
 namespace samsa::properties {
@@ -514,6 +515,20 @@ TEST(ReplicaChecks, ReplicaLogMatchingIsMeasuredNotFailedWhenAWholeIsrLostPower)
   const CheckResult promised = check_replicas(o, "unclean leader election of orders-0");
   EXPECT_TRUE(contains_property(promised.violations, kReplicaLogMatching));
   EXPECT_EQ(promised.measurements.at("replica_log_mismatches_unpromised"), 0);
+}
+
+}  // namespace
+}  // namespace samsa::properties
+
+namespace samsa::properties {
+namespace {
+
+TEST(ObservedViolation, ADetailWithBinaryKeysStaysPrintableText) {
+  EXPECT_EQ(printable(std::string("key \x01\x8c ok", 9)), "key \\x01\\x8c ok");
+  Observations o;
+  const Violation v =
+      violation(o, "replica-log-matching", std::string("k=\xff", 3), sim::SimTime{});
+  EXPECT_EQ(v.detail, "k=\\xff");
 }
 
 }  // namespace
