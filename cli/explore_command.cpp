@@ -201,7 +201,8 @@ void add_explore_command(CLI::App& app, int& exit_code) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--bug", o->bugs, "Turn on a historical defect (repeatable; samsa list bugs)")
       ->allow_extra_args(false);
-  cmd->add_option("--report", o->report_dir, "Write report.md and report.json into DIR");
+  cmd->add_option("--report", o->report_dir,
+                  "Write report.html, report.md and report.json into DIR");
   cmd->callback([o, &exit_code] { exit_code = explore(*o); });
 }
 

@@ -30,7 +30,8 @@ int report(const ReportOptions& options) {
     return kExitUsage;
   }
   const auto path = [&](const char* name) { return (std::filesystem::path(out) / name).string(); };
-  std::printf("report: %s, %s\n", path("report.md").c_str(), path("report.json").c_str());
+  std::printf("report: %s, %s, %s\n", path("report.html").c_str(), path("report.md").c_str(),
+              path("report.json").c_str());
   return kExitPass;
 }
 
@@ -39,7 +40,7 @@ int report(const ReportOptions& options) {
 void add_report_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ReportOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "report", "Write report.md and report.json for an explore output directory");
+      "report", "Write report.html, report.md and report.json for an explore output directory");
   cmd->add_option("dir", options->dir, "A directory samsa explore --out wrote")->required();
   cmd->add_option("--out", options->out_dir, "Write the report here (default: DIR)");
   cmd->callback([options, &exit_code] { exit_code = report(*options); });

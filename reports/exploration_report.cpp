@@ -227,9 +227,11 @@ bool write_exploration_report(const Exploration& exploration, const std::string&
   const Json report = exploration_report_json(exploration);
   const fs::path json_path = fs::path(out_dir) / "report.json";
   const fs::path md_path = fs::path(out_dir) / "report.md";
+  const fs::path html_path = fs::path(out_dir) / "report.html";
   std::ofstream(json_path) << report.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   std::ofstream(md_path) << exploration_report_markdown(report);
-  for (const fs::path& p : {json_path, md_path}) {
+  std::ofstream(html_path) << exploration_report_html(report);
+  for (const fs::path& p : {json_path, md_path, html_path}) {
     if (!fs::is_regular_file(p, ec)) {
       error = fmt::format("cannot write {}", p.string());
       return false;

@@ -33,8 +33,12 @@ nlohmann::json exploration_report_json(const Exploration& exploration);
 // `report` (as exploration_report_json made it) as Markdown.
 std::string exploration_report_markdown(const nlohmann::json& report);
 
-// Writes OUT_DIR/report.json and OUT_DIR/report.md (creating OUT_DIR); false with `error`
-// set if a file cannot be written.
+// `report` as one self-contained HTML page: inline CSS, the fault kinds as an inline SVG
+// bar chart, no script and no fetch (exploration_report_html.cpp).
+std::string exploration_report_html(const nlohmann::json& report);
+
+// Writes OUT_DIR/report.json, report.md and report.html (creating OUT_DIR); false with
+// `error` set if a file cannot be written.
 bool write_exploration_report(const Exploration& exploration, const std::string& out_dir,
                               std::string& error);
 

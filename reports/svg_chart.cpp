@@ -71,6 +71,24 @@ int legend_rows(const std::vector<std::string>& names, double width) {
   return legend(scratch, names, 0, 0, width);
 }
 
+// The plot's axes, a grid line with its label at each y tick, and the y axis title.
+template <class ScaleY>
+void y_axis(std::string& out, const std::vector<double>& ticks, ScaleY sy, double left, double top,
+            double plot_w, double plot_h, std::string_view label) {
+  out += fmt::format(R"(<path d="M{} {}V{}H{}" stroke="#888" fill="none"/>)", px(left), px(top),
+                     px(top + plot_h), px(left + plot_w));
+  const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
+  for (const double t : ticks) {
+    out += fmt::format(R"(<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" stroke="#e5e5e5"/>)"
+                       R"(<text x="{3}" y="{4}" text-anchor="end">{5}</text>)",
+                       px(left), px(left + plot_w), px(sy(t)), px(left - 4), px(sy(t) + 4),
+                       tick_label(t, step));
+  }
+  out += fmt::format(
+      R"svg(<text transform="translate(14 {}) rotate(-90)" text-anchor="middle">{}</text>)svg",
+      px(top + plot_h / 2), xml_escape(label));
+}
+
 }  // namespace
 
 std::string xml_escape(std::string_view text) {
@@ -147,16 +165,7 @@ std::string render_line_chart(const LineChart& chart) {
   const auto sx = [&](double x) { return kLeft + (x - x_min) / (x_max - x_min) * plot_w; };
   const auto sy = [&](double y) { return kTop + plot_h - (y - y_min) / (y_max - y_min) * plot_h; };
 
-  // Axes, grid and ticks.
-  out += fmt::format(R"(<g stroke="#888" fill="none"><path d="M{} {}V{}H{}"/></g>)", px(kLeft),
-                     px(kTop), px(kTop + plot_h), px(kLeft + plot_w));
-  const double y_step = y_ticks.size() > 1 ? y_ticks[1] - y_ticks[0] : 1;
-  for (const double t : y_ticks) {
-    out += fmt::format(R"(<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" stroke="#e5e5e5"/>)"
-                       R"(<text x="{3}" y="{4}" text-anchor="end">{5}</text>)",
-                       px(kLeft), px(kLeft + plot_w), px(sy(t)), px(kLeft - 4), px(sy(t) + 4),
-                       tick_label(t, y_step));
-  }
+  y_axis(out, y_ticks, sy, kLeft, kTop, plot_w, plot_h, chart.y_label);
   const std::vector<double> x_ticks = nice_ticks(x_min, x_max);
   const double x_step = x_ticks.size() > 1 ? x_ticks[1] - x_ticks[0] : 1;
   for (const double t : x_ticks) {
@@ -165,9 +174,6 @@ std::string render_line_chart(const LineChart& chart) {
   }
   out += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)",
                      px(kLeft + plot_w / 2), px(kTop + plot_h + 30), xml_escape(chart.x_label));
-  out += fmt::format(
-      R"svg(<text transform="translate(14 {}) rotate(-90)" text-anchor="middle">{}</text>)svg",
-      px(kTop + plot_h / 2), xml_escape(chart.y_label));
 
   if (!any) {
     out += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" fill="#888">no data</text>)",
@@ -183,6 +189,50 @@ std::string render_line_chart(const LineChart& chart) {
     out += fmt::format(
         R"(<polyline fill="none" stroke="{}" stroke-width="1.5" points="{}"><title>{}</title></polyline>)",
         colour(i), points, xml_escape(chart.series[i].name));
+  }
+  legend(out, names, kLeft, chart.height - 4, plot_w);
+  out += "</svg>";
+  return out;
+}
+
+std::string render_bar_chart(const BarChart& chart) {
+  constexpr double kLeft = 64, kRight = 16, kTop = 32, kAxisBottom = 40;
+  std::vector<std::string> names;
+  for (const Series& s : chart.series) names.push_back(s.name);
+  const double plot_w = chart.width - kLeft - kRight;
+  const double plot_h = chart.height - kTop - kAxisBottom;
+  const int rows = legend_rows(names, plot_w);
+  std::string out = svg_open(chart.width, chart.height + rows * kLegendRowPx, chart.title);
+  double y_max = 0;
+  for (const Series& s : chart.series) {
+    for (const auto& point : s.points) y_max = std::max(y_max, point.second);
+  }
+  if (y_max <= 0) y_max = 1;
+  const std::vector<double> ticks = nice_ticks(0, y_max, 5);
+  y_max = std::max(y_max, ticks.back());
+  const auto sy = [&](double y) { return kTop + plot_h - y / y_max * plot_h; };
+  const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
+  y_axis(out, ticks, sy, kLeft, kTop, plot_w, plot_h, chart.y_label);
+  const double group_w =
+      plot_w / static_cast<double>(std::max<std::size_t>(1, chart.categories.size()));
+  const double bar_w =
+      group_w * 0.8 / static_cast<double>(std::max<std::size_t>(1, chart.series.size()));
+  for (std::size_t c = 0; c < chart.categories.size(); ++c) {
+    const double group_x = kLeft + static_cast<double>(c) * group_w;
+    out += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)",
+                       px(group_x + group_w / 2), px(kTop + plot_h + 14),
+                       xml_escape(chart.categories[c]));
+    for (std::size_t i = 0; i < chart.series.size(); ++i) {
+      for (const auto& [category, value] : chart.series[i].points) {
+        if (static_cast<std::size_t>(category) != c) continue;
+        const double x = group_x + group_w * 0.1 + static_cast<double>(i) * bar_w;
+        out += fmt::format(
+            R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>)",
+            px(x), px(sy(value)), px(bar_w), px(kTop + plot_h - sy(value)), colour(i),
+            xml_escape(chart.series[i].name + ", " + chart.categories[c]),
+            tick_label(value, step / 10));
+      }
+    }
   }
   legend(out, names, kLeft, chart.height - 4, plot_w);
   out += "</svg>";

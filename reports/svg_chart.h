@@ -44,6 +44,19 @@ struct LineChart {
 // the plot area says "no data".
 std::string render_line_chart(const LineChart& chart);
 
+// Grouped bars: for each category (a fault kind, an acks setting) one bar per series, side
+// by side, in the series' colours; y from 0.
+struct BarChart {
+  std::string title;
+  std::string y_label;
+  std::vector<std::string> categories;
+  std::vector<Series> series;  // points: (category index, value)
+  int width = 720;
+  int height = 280;
+};
+
+std::string render_bar_chart(const BarChart& chart);
+
 // A span of a lane: [from, to) on the x axis, drawn as a bar; `kind` picks its colour from
 // the legend (every distinct kind gets one entry, in order of first appearance) and
 // `label` is written on the bar when it fits, and in the bar's tooltip (<title>) always.

@@ -4,6 +4,7 @@
 #include "harness/scenario.h"
 #include "properties/run_plan.h"
 #include "tests/cli/cli_testing.h"
+#include "tests/reports/xml_testing.h"
 
 namespace samsa::cli::testing {
 namespace {
@@ -85,6 +86,10 @@ TEST(ReportCommand, writesMarkdownAndJsonFromAnExploreDirectory) {
   EXPECT_GE(report["failed"].get<int>(), 1);
   EXPECT_FALSE(report["by_property"].empty());
   EXPECT_FALSE(report["fault_kinds"].empty());
+  const std::string html = read_file(dir / "report" / "report.html");
+  EXPECT_NE(html.find("<svg "), std::string::npos);  // the fault kinds chart
+  std::string why;
+  EXPECT_TRUE(reports::testing::well_formed(html, &why)) << why;
   const std::string md = read_file(dir / "report" / "report.md");
   EXPECT_NE(md.find("samsa replay"), std::string::npos) << md;
 }
@@ -102,6 +107,7 @@ TEST(ExploreCommand, reportFlagWritesTheReportToo) {
   EXPECT_EQ(r.exit_code == 0 || r.exit_code == 1, true) << describe(r);
   EXPECT_TRUE(fs::is_regular_file(dir / "report.md"));
   EXPECT_TRUE(fs::is_regular_file(dir / "report.json"));
+  EXPECT_TRUE(fs::is_regular_file(dir / "report.html"));
 }
 
 }  // namespace

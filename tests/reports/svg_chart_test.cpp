@@ -119,3 +119,25 @@ TEST(Timeline, GrowsALaneAtATimeSoTenNodesAndFiftyPartitionsStayReadable) {
 
 }  // namespace
 }  // namespace samsa::reports
+
+namespace samsa::reports {
+namespace {
+
+TEST(BarChart, IsWellFormedWithABarPerSeriesAndCategoryAndALegend) {
+  BarChart chart;
+  chart.title = "Fault kinds";
+  chart.y_label = "share of seeds (%)";
+  chart.categories = {"crash", "isolate", "power-loss"};
+  chart.series = {{"failing seeds", {{0, 100}, {1, 50}, {2, 0}}},
+                  {"passing seeds", {{0, 40}, {1, 60}, {2, 10}}}};
+  const std::string svg = render_bar_chart(chart);
+  std::string why;
+  EXPECT_TRUE(testing::well_formed(svg, &why)) << why;
+  EXPECT_EQ(testing::count(svg, "<rect x="), 6u + 2u);  // six bars, two legend swatches
+  EXPECT_NE(svg.find(">power-loss</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">failing seeds</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">share of seeds (%)</text>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace samsa::reports
