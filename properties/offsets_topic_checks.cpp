@@ -70,6 +70,15 @@ std::pair<std::map<CommitKey, std::optional<Offset>>, bool> committed_in_log(
 
 std::vector<Violation> check_committed_offsets_survive_cleaning(const History& history,
                                                                 const Observations& observations) {
+  // The property is about the cleaner: without a pass that removed a record of the
+  // offsets topic, a missing commit is not cleaning's doing (and not judged here).
+  const bool cleaned = std::any_of(
+      observations.cleaner.begin(), observations.cleaner.end(), [](const CleanerSample& c) {
+        return c.tp.topic == cluster::kOffsetsTopic &&
+               std::any_of(c.records.begin(), c.records.end(),
+                           [](const CleanedRecordSeen& r) { return !r.kept; });
+      });
+  if (!cleaned) return {};
   const auto [in_log, inspected] = committed_in_log(observations);
   if (!inspected) return {};
   // Per key, the commits in completion order.

@@ -348,6 +348,10 @@ Observations offsets_topic(std::vector<ReplicaRecord> records) {
   log.high_watermark = log.log_end_offset;
   log.records = std::move(records);
   o.final_logs.push_back(log);
+  // A pass that removed a record of the offsets topic: the property judges cleaned topics.
+  CleanerSample pass = clean(1, 1'000, 1'000, 2, {seen(0, "x", "x0", false), seen(1, "x", "x1")});
+  pass.tp = log.tp;
+  o.cleaner.push_back(pass);
   return o;
 }
 
@@ -383,6 +387,15 @@ TEST(CommittedOffsetsSurviveCleaning, TheLastCommitAsTheLatestRecordOfItsKeyPass
       offsets_topic({commit_record(0, "g0", 0, 9), commit_record(1, "g0", 0, std::nullopt)}));
   ASSERT_EQ(tombstoned.size(), 1U);
   EXPECT_TRUE(contains(tombstoned[0].detail, "ends it with a tombstone"));
+}
+
+TEST(CommittedOffsetsSurviveCleaning, AnOffsetsTopicNoPassCleanedIsNotJudged) {
+  testing::HistoryScript s;
+  s.commit("consumer-g0-a", 10, 12, 1, 0, 5).commit("consumer-g0-a", 20, 22, 1, 0, 9);
+  Observations o = offsets_topic({commit_record(0, "g0", 0, 5)});
+  ASSERT_EQ(check_committed_offsets_survive_cleaning(s.history, o).size(), 1U);
+  o.cleaner.clear();
+  EXPECT_TRUE(check_committed_offsets_survive_cleaning(s.history, o).empty());
 }
 
 TEST(CompactionMeasurements, CountPassesRemovalsBytesAndCleanerLag) {
