@@ -8,11 +8,6 @@
 namespace samsa::harness {
 namespace {
 
-std::optional<std::string> text_of(const std::optional<cluster::Bytes>& bytes) {
-  if (!bytes) return std::nullopt;
-  return std::string(bytes->begin(), bytes->end());
-}
-
 // The coordinator refused the commit before writing it (generation and member fencing).
 // Every other error may come after the write reached the offsets topic (a timeout,
 // COORDINATOR_NOT_AVAILABLE for a write that did not reach the high watermark in time,
@@ -41,8 +36,8 @@ void record_poll_result(properties::History& history, const std::string& process
   properties::Op& op = history.pending(id);
   op.group = group;
   for (const cluster::ConsumerRecord& r : result.records) {
-    op.records.push_back(
-        properties::ReadRecord{r.tp, r.offset, r.leader_epoch, text_of(r.key), text_of(r.value)});
+    op.records.push_back(properties::ReadRecord{
+        r.tp, r.offset, r.leader_epoch, properties::text_of(r.key), properties::text_of(r.value)});
   }
   if (!result.errors.empty()) {
     const auto& [tp, error] = *result.errors.begin();

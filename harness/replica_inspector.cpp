@@ -9,6 +9,7 @@
 #include "cluster/broker/broker.h"
 #include "cluster/log/partition_log.h"
 #include "cluster/log/record_batch.h"
+#include "properties/history.h"
 #include "sim/node_env.h"
 
 namespace samsa::harness {
@@ -16,11 +17,6 @@ namespace samsa::harness {
 namespace {
 
 constexpr std::int32_t kReadBytes = 1 << 20;
-
-std::optional<std::string> text(const std::optional<cluster::Bytes>& bytes) {
-  if (!bytes) return std::nullopt;
-  return std::string(bytes->begin(), bytes->end());
-}
 
 // Reads one log from its start to its end, skipping control batches.
 void read_whole(cluster::PartitionLog& log, properties::ReplicaLog& out) {
@@ -37,8 +33,8 @@ void read_whole(cluster::PartitionLog& log, properties::ReplicaLog& out) {
       if (batch.is_control()) continue;
       for (const cluster::Record& r : batch.records()) {
         if (r.offset < out.log_start_offset) continue;
-        out.records.push_back(
-            {r.offset, batch.leader_epoch(), text(r.key), text(r.value), r.timestamp_ms});
+        out.records.push_back({r.offset, batch.leader_epoch(), properties::text_of(r.key),
+                               properties::text_of(r.value), r.timestamp_ms});
       }
     }
   }

@@ -25,9 +25,7 @@ using namespace std::chrono_literals;
 // The run's topic as CreateTopics' configs would set it: the broker's log settings with
 // the plan's retention and compaction (validate_plan has checked the names and ranges).
 cluster::LogConfig topic_log_config(const properties::ClusterPlan& c, cluster::LogConfig log) {
-  log.cleanup_policy = c.cleanup_policy == "compact"  ? cluster::CleanupPolicy::kCompact
-                       : c.cleanup_policy == "delete" ? cluster::CleanupPolicy::kDelete
-                                                      : cluster::CleanupPolicy::kCompactDelete;
+  log.cleanup_policy = cluster::cleanup_policy_from_name(c.cleanup_policy).value();
   log.retention_ms = c.retention_ms;
   log.retention_bytes = c.retention_bytes;
   log.min_cleanable_dirty_ratio = c.min_cleanable_dirty_ratio;
@@ -35,11 +33,6 @@ cluster::LogConfig topic_log_config(const properties::ClusterPlan& c, cluster::L
   log.max_compaction_lag_ms = c.max_compaction_lag_ms;
   log.delete_retention_ms = c.delete_retention_ms;
   return log;
-}
-
-std::optional<std::string> text_of(const std::optional<cluster::Bytes>& bytes) {
-  if (!bytes) return std::nullopt;
-  return std::string(bytes->begin(), bytes->end());
 }
 
 std::string_view trigger_name(cluster::CleanTrigger trigger) {
@@ -74,8 +67,8 @@ properties::CleanerSample cleaner_sample(sim::SimTime at, cluster::BrokerId brok
   out.oldest_dirty_timestamp_ms = pass.oldest_dirty_timestamp_ms;
   out.records.reserve(pass.records.size());
   for (const cluster::CleanedRecord& r : pass.records) {
-    out.records.push_back(
-        {r.offset, r.timestamp_ms, text_of(r.key), text_of(r.value), r.kept, r.delete_horizon_ms});
+    out.records.push_back({r.offset, r.timestamp_ms, properties::text_of(r.key),
+                           properties::text_of(r.value), r.kept, r.delete_horizon_ms});
   }
   return out;
 }

@@ -9,22 +9,32 @@ namespace samsa::properties {
 
 std::string_view op_kind_name(OpKind kind) {
   switch (kind) {
-    case OpKind::kSend: return "send";
-    case OpKind::kPoll: return "poll";
-    case OpKind::kCommit: return "commit";
-    case OpKind::kAssign: return "assign";
-    case OpKind::kRevoke: return "revoke";
-    case OpKind::kLose: return "lose";
+    case OpKind::kSend:
+      return "send";
+    case OpKind::kPoll:
+      return "poll";
+    case OpKind::kCommit:
+      return "commit";
+    case OpKind::kAssign:
+      return "assign";
+    case OpKind::kRevoke:
+      return "revoke";
+    case OpKind::kLose:
+      return "lose";
   }
   return "?";
 }
 
 std::string_view op_status_name(OpStatus status) {
   switch (status) {
-    case OpStatus::kPending: return "pending";
-    case OpStatus::kOk: return "ok";
-    case OpStatus::kFail: return "fail";
-    case OpStatus::kInfo: return "info";
+    case OpStatus::kPending:
+      return "pending";
+    case OpStatus::kOk:
+      return "ok";
+    case OpStatus::kFail:
+      return "fail";
+    case OpStatus::kInfo:
+      return "info";
   }
   return "?";
 }
@@ -84,8 +94,12 @@ HistoryCounts History::counts() const {
 
 namespace {
 
-std::uint64_t fold(std::uint64_t h, std::uint64_t v) { return sim::mix64(h ^ v) + 0x9e3779b97f4a7c15ULL; }
-std::uint64_t fold_text(std::uint64_t h, std::string_view s) { return fold(h, sim::fnv1a64(s)); }
+std::uint64_t fold(std::uint64_t h, std::uint64_t v) {
+  return sim::mix64(h ^ v) + 0x9e3779b97f4a7c15ULL;
+}
+std::uint64_t fold_text(std::uint64_t h, std::string_view s) {
+  return fold(h, sim::fnv1a64(s));
+}
 std::uint64_t fold_optional(std::uint64_t h, const std::optional<std::string>& s) {
   return s ? fold_text(fold(h, 1), *s) : fold(h, 0);
 }
@@ -128,15 +142,16 @@ std::string History::describe(const Op& op) const {
   std::string payload;
   switch (op.kind) {
     case OpKind::kSend:
-      payload = fmt::format("{} -> {} @{}", op.value.value_or("<null>"),
-                            cluster::to_string(op.tp), op.offset);
+      payload = fmt::format("{} -> {} @{}", op.value.value_or("<null>"), cluster::to_string(op.tp),
+                            op.offset);
       break;
     case OpKind::kPoll:
       payload = fmt::format("{} records", op.records.size());
       break;
     case OpKind::kCommit:
       for (const auto& [tp, offset] : op.offsets) {
-        payload += fmt::format("{}{}@{}", payload.empty() ? "" : " ", cluster::to_string(tp), offset);
+        payload +=
+            fmt::format("{}{}@{}", payload.empty() ? "" : " ", cluster::to_string(tp), offset);
       }
       break;
     case OpKind::kAssign:
@@ -148,12 +163,18 @@ std::string History::describe(const Op& op) const {
       payload += fmt::format(" (generation {})", op.generation);
       break;
   }
-  std::string line = fmt::format("#{} {} {} {} [{}..{} ms] {}", op.id, op.process,
-                                 op_kind_name(op.kind), op_status_name(op.status),
-                                 ms(op.invoked_at), ms(op.completed_at), payload);
-  if (op.error != cluster::ErrorCode::kNone) line += fmt::format(" {}", cluster::error_name(op.error));
+  std::string line =
+      fmt::format("#{} {} {} {} [{}..{} ms] {}", op.id, op.process, op_kind_name(op.kind),
+                  op_status_name(op.status), ms(op.invoked_at), ms(op.completed_at), payload);
+  if (op.error != cluster::ErrorCode::kNone)
+    line += fmt::format(" {}", cluster::error_name(op.error));
   if (!op.detail.empty()) line += fmt::format(" ({})", op.detail);
   return line;
+}
+
+std::optional<std::string> text_of(const std::optional<cluster::Bytes>& bytes) {
+  if (!bytes) return std::nullopt;
+  return std::string(bytes->begin(), bytes->end());
 }
 
 std::string make_value(std::string_view process, std::string_view key, std::uint64_t n) {
@@ -163,7 +184,8 @@ std::string make_value(std::string_view process, std::string_view key, std::uint
 std::optional<ValueParts> parse_value(std::string_view value) {
   const std::size_t first = value.find('/');
   const std::size_t last = value.rfind('/');
-  if (first == std::string_view::npos || last == first || last + 1 >= value.size()) return std::nullopt;
+  if (first == std::string_view::npos || last == first || last + 1 >= value.size())
+    return std::nullopt;
   ValueParts parts;
   parts.process = std::string(value.substr(0, first));
   parts.key = std::string(value.substr(first + 1, last - first - 1));

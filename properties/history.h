@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cluster/errors.h"
+#include "cluster/log/byte_utils.h"
 #include "cluster/metadata/metadata.h"
 #include "cluster/types.h"
 #include "sim/time.h"
@@ -104,6 +105,10 @@ class History {
  private:
   std::vector<Op> ops_;
 };
+
+// A record's key or value as the history holds it: its bytes as text (nullopt stays
+// nullopt: no key, or a tombstone).
+std::optional<std::string> text_of(const std::optional<cluster::Bytes>& bytes);
 
 // The unique value of the n-th send of `key` by `process`, and its parts back.
 std::string make_value(std::string_view process, std::string_view key, std::uint64_t n);

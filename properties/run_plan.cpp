@@ -7,6 +7,7 @@
 
 #include "cluster/bugs.h"
 #include "cluster/group/assignor.h"
+#include "cluster/log/log_config.h"
 #include "properties/checker.h"
 
 namespace samsa::properties {
@@ -90,8 +91,7 @@ std::optional<std::string> validate_cluster(const ClusterPlan& c) {
 
 // Invariant 7: retention and compaction, with Kafka's ranges and its one cross-check.
 std::optional<std::string> validate_retention(const ClusterPlan& c) {
-  if (c.cleanup_policy != "delete" && c.cleanup_policy != "compact" &&
-      c.cleanup_policy != "compact,delete")
+  if (!cluster::cleanup_policy_from_name(c.cleanup_policy))
     return fmt::format("cleanup.policy = \"{}\": one of delete, compact, compact,delete",
                        c.cleanup_policy);
   if (c.retention_ms < -1)

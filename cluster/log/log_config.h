@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string_view>
 
 #include "cluster/types.h"
@@ -29,6 +30,14 @@ constexpr std::string_view cleanup_policy_name(CleanupPolicy policy) {
       return "compact,delete";
   }
   return "?";
+}
+// The policy named by cleanup_policy_name, or nullopt for any other text.
+constexpr std::optional<CleanupPolicy> cleanup_policy_from_name(std::string_view name) {
+  for (const CleanupPolicy p :
+       {CleanupPolicy::kDelete, CleanupPolicy::kCompact, CleanupPolicy::kCompactDelete}) {
+    if (cleanup_policy_name(p) == name) return p;
+  }
+  return std::nullopt;
 }
 constexpr bool deletes(CleanupPolicy policy) {
   return policy != CleanupPolicy::kCompact;
