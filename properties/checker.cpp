@@ -124,7 +124,7 @@ const std::vector<PropertyInfo>& registered_properties() {
        "write, the final reader reached every HW); compacted topics"},
       {kCommittedOffsetsSurviveCleaning,
        "a group's last committed offset of a partition is the latest record of its key in "
-       "__consumer_offsets",
+       "__consumer_offsets, through cleaning, coordinator failover and crashes",
        "no unclean election, no whole ISR powered off without fsync per write"},
       {kLiveness, "after healing, producers finish and every partition is read to its HW in time",
        "every fault healed: within the plan's liveness bound"},

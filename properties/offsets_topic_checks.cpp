@@ -1,6 +1,7 @@
 // committed-offsets-survive-cleaning (compaction_checks.h): the group's last commit of each
 // partition is still the latest commit record for it in the compacted offsets topic
-// (__consumer_offsets) once the run is over, read in Kafka's layout (offsets_records.h).
+// (__consumer_offsets) once the run is over, read in Kafka's layout (offsets_records.h) from
+// the log a coordinator would load — through cleaning, coordinator failover and crashes.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -32,24 +33,44 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
 
 using CommitKey = std::tuple<std::string, std::string, std::int32_t>;  // group, topic, partition
 
-// The latest offset-commit record of each key in the offsets topic, as the replica with the
-// highest high watermark of each of its partitions holds it below that HW (nullopt: a
-// tombstone). Also whether any replica of the topic was inspected.
-std::pair<std::map<CommitKey, std::optional<Offset>>, bool> committed_in_log(
-    const Observations& observations) {
-  std::map<TopicPartition, const ReplicaLog*> best;
+// The log a coordinator loads each offsets partition from: its last leader's (the replica
+// that last reported leading it, in the highest epoch), else the replica with the highest
+// high watermark and then log end.
+std::map<TopicPartition, const ReplicaLog*> coordinator_logs(const Observations& observations) {
+  std::map<TopicPartition, std::pair<cluster::LeaderEpoch, cluster::BrokerId>> last_leader;
+  for (const ReplicaSample& s : observations.replicas) {
+    if (s.tp.topic != cluster::kOffsetsTopic || s.role != ReplicaRoleSeen::kLeader) continue;
+    const auto found = last_leader.find(s.tp);
+    if (found == last_leader.end() || s.leader_epoch >= found->second.first) {
+      last_leader.insert_or_assign(s.tp, std::pair{s.leader_epoch, s.broker});
+    }
+  }
+  std::map<TopicPartition, const ReplicaLog*> chosen;
+  const auto rank = [&](const ReplicaLog* l) {
+    const auto leader = last_leader.find(l->tp);
+    const bool led = leader != last_leader.end() && leader->second.second == l->broker;
+    return std::tuple{led, std::min(l->high_watermark, l->log_end_offset), l->log_end_offset};
+  };
   for (const ReplicaLog& log : observations.final_logs) {
     if (log.tp.topic != cluster::kOffsetsTopic) continue;
-    const ReplicaLog*& slot = best[log.tp];
-    const auto rank = [](const ReplicaLog* l) {
-      return std::pair{std::min(l->high_watermark, l->log_end_offset), l->log_end_offset};
-    };
+    const ReplicaLog*& slot = chosen[log.tp];
     if (slot == nullptr || rank(&log) > rank(slot)) slot = &log;
   }
+  return chosen;
+}
+
+// The latest offset-commit record of each key in the offsets topic (nullopt: a tombstone),
+// read to the log end as a coordinator loads it (offsets_topic_store.cpp): a commit a new
+// leader holds above its high watermark — acknowledged under the old leader, before the
+// ISR that would let the new one advance is back — is still the group's commit. Also
+// whether any replica of the topic was inspected.
+std::pair<std::map<CommitKey, std::optional<Offset>>, bool> committed_in_log(
+    const Observations& observations) {
+  const std::map<TopicPartition, const ReplicaLog*> logs = coordinator_logs(observations);
   std::map<CommitKey, std::optional<Offset>> latest;
-  for (const auto& [tp, log] : best) {
+  for (const auto& [tp, log] : logs) {
     for (const ReplicaRecord& r : log->records) {
-      if (r.offset >= log->high_watermark || !r.key) continue;
+      if (!r.key) continue;
       const auto key = cluster::decode_key(bytes_of(*r.key));
       if (!key.ok()) continue;
       const auto* commit = std::get_if<cluster::OffsetCommitKey>(&key.value());
@@ -63,22 +84,13 @@ std::pair<std::map<CommitKey, std::optional<Offset>>, bool> committed_in_log(
       if (value.ok()) latest[k] = value.value().offset;
     }
   }
-  return {std::move(latest), !best.empty()};
+  return {std::move(latest), !logs.empty()};
 }
 
 }  // namespace
 
 std::vector<Violation> check_committed_offsets_survive_cleaning(const History& history,
                                                                 const Observations& observations) {
-  // The property is about the cleaner: without a pass that removed a record of the
-  // offsets topic, a missing commit is not cleaning's doing (and not judged here).
-  const bool cleaned = std::any_of(
-      observations.cleaner.begin(), observations.cleaner.end(), [](const CleanerSample& c) {
-        return c.tp.topic == cluster::kOffsetsTopic &&
-               std::any_of(c.records.begin(), c.records.end(),
-                           [](const CleanedRecordSeen& r) { return !r.kept; });
-      });
-  if (!cleaned) return {};
   const auto [in_log, inspected] = committed_in_log(observations);
   if (!inspected) return {};
   // Per key, the commits in completion order.
@@ -107,7 +119,7 @@ std::vector<Violation> check_committed_offsets_survive_cleaning(const History& h
     violations.push_back(violation(
         observations, kCommittedOffsetsSurviveCleaning,
         fmt::format("group {} committed offset {} of {}-{} ({}, ok at {} ms), but the final "
-                    "log of {} (the replica with the highest high watermark) {}",
+                    "log of {} (as its last leader holds it) {}",
                     std::get<0>(key), last_ok->second, std::get<1>(key), std::get<2>(key),
                     last_ok->first->process, ms_of(last_ok->first->completed_at),
                     cluster::kOffsetsTopic, log_has),

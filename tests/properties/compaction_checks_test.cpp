@@ -364,8 +364,8 @@ TEST(CommittedOffsetsSurviveCleaning, ACommitTheOffsetsTopicNoLongerHoldsIsRepor
   ASSERT_EQ(properties_of(violations), Names{std::string(kCommittedOffsetsSurviveCleaning)});
   EXPECT_EQ(violations[0].detail,
             "group g0 committed offset 9 of orders-0 (consumer-g0-a, ok at 22 ms), but the final "
-            "log of __consumer_offsets (the replica with the highest high watermark) holds "
-            "offset 5 as its latest");
+            "log of __consumer_offsets (as its last leader holds it) holds offset 5 as its "
+            "latest");
   EXPECT_TRUE(check_compaction(s.history, o, DataPromises{}, true).violations.size() == 1);
 }
 
@@ -389,13 +389,31 @@ TEST(CommittedOffsetsSurviveCleaning, TheLastCommitAsTheLatestRecordOfItsKeyPass
   EXPECT_TRUE(contains(tombstoned[0].detail, "ends it with a tombstone"));
 }
 
-TEST(CommittedOffsetsSurviveCleaning, AnOffsetsTopicNoPassCleanedIsNotJudged) {
+// A leader elected with a lagging high watermark and an ISR below min.insync.replicas holds
+// the commits its predecessor acknowledged above its own HW until the ISR is back; the
+// coordinator loads them to the log end, so they are the group's commits.
+TEST(CommittedOffsetsSurviveCleaning, ACommitAboveTheLastLeadersHighWatermarkCounts) {
   testing::HistoryScript s;
   s.commit("consumer-g0-a", 10, 12, 1, 0, 5).commit("consumer-g0-a", 20, 22, 1, 0, 9);
-  Observations o = offsets_topic({commit_record(0, "g0", 0, 5)});
-  ASSERT_EQ(check_committed_offsets_survive_cleaning(s.history, o).size(), 1U);
+  Observations o = offsets_topic({commit_record(0, "g0", 0, 5), commit_record(1, "g0", 0, 9)});
   o.cleaner.clear();
+  o.final_logs[0].high_watermark = Offset(1);
+  ReplicaSample leader;
+  leader.broker = BrokerId(1);
+  leader.tp = o.final_logs[0].tp;
+  leader.role = ReplicaRoleSeen::kLeader;
+  leader.leader_epoch = cluster::LeaderEpoch(1);
+  o.replicas.push_back(leader);
+  // A follower that lost the commit (it will truncate to the leader) is not the one judged.
+  ReplicaLog follower = o.final_logs[0];
+  follower.broker = BrokerId(2);
+  follower.records = {commit_record(0, "g0", 0, 5)};
+  follower.log_end_offset = Offset(1);
+  o.final_logs.push_back(follower);
   EXPECT_TRUE(check_committed_offsets_survive_cleaning(s.history, o).empty());
+  // Without the commit in the leader's log, it is reported, cleaned or not.
+  o.final_logs[0].records.pop_back();
+  EXPECT_EQ(check_committed_offsets_survive_cleaning(s.history, o).size(), 1U);
 }
 
 TEST(CompactionMeasurements, CountPassesRemovalsBytesAndCleanerLag) {
