@@ -66,11 +66,12 @@ void Nemesis::after(sim::Duration duration, std::function<void()> heal) {
   });
 }
 
-// Overlapping splits and isolations heal together, when the last of them ends.
-void Nemesis::end_network_fault(State& state) {
-  if (state.partitions == 0 || --state.partitions > 0) return;
-  sim_.network().heal();
-  record("heal-network", {}, "");
+// Ends one split or isolation: its own links come back, others' stay cut (Network::Cut).
+void Nemesis::end_network_fault(const State& state, const sim::Network::Cut& cut,
+                                const std::vector<sim::NodeId>& nodes) {
+  if (state.stopped) return;  // heal_all() healed everything already
+  sim_.network().restore(cut);
+  record("heal-network", nodes, "");
 }
 
 void Nemesis::inject(const FaultStep& step) {
@@ -86,10 +87,9 @@ void Nemesis::inject(const FaultStep& step) {
       }
     }
     if (b.empty()) return record("partition-skipped", a, "one side would be empty");
-    sim_.network().partition(a, b);
-    ++state->partitions;
+    const sim::Network::Cut cut = sim_.network().partition(a, b);
     record(name, a, "this side against the rest, " + lasting);
-    return after(step.duration, [this, state] { end_network_fault(*state); });
+    return after(step.duration, [this, state, cut, a] { end_network_fault(*state, cut, a); });
   }
   if (step.kind == FaultKind::kLossyNetwork) {
     sim::NetworkConfig config = sim_.network().config();
@@ -134,11 +134,12 @@ void Nemesis::inject(const FaultStep& step) {
         sim_.resume(node);
         record("resume", {node}, "");
       });
-    case FaultKind::kIsolate:
-      sim_.network().isolate(node);
-      ++state->partitions;
+    case FaultKind::kIsolate: {
+      const sim::Network::Cut cut = sim_.network().isolate(node);
       record(name, {node}, lasting);
-      return after(step.duration, [this, state] { end_network_fault(*state); });
+      return after(step.duration,
+                   [this, state, cut, node] { end_network_fault(*state, cut, {node}); });
+    }
     case FaultKind::kClockSkew:
       if (state->skewed.contains(node)) return record(name + "-skipped", {node}, "already skewed");
       sim_.clock_offset(node, std::chrono::milliseconds(step.amount));
@@ -164,7 +165,6 @@ void Nemesis::heal_all() {
   state->paused.clear();
   state->down.clear();
   state->skewed.clear();
-  state->partitions = 0;
   state->lossy = 0;
   sim_.network().heal();
   sim::NetworkConfig config = sim_.network().config();

@@ -41,13 +41,13 @@ class Nemesis {
     std::set<sim::NodeId> paused;
     std::set<sim::NodeId> skewed;
     std::set<sim::NodeId> powered_off;
-    int partitions = 0;  // network splits and isolations in force
     int lossy = 0;
     bool stopped = false;  // heal_all() ran: no more faults
   };
   void run(const std::vector<properties::FaultStep>& faults);
   void inject(const properties::FaultStep& step);
-  void end_network_fault(State& state);
+  void end_network_fault(const State& state, const sim::Network::Cut& cut,
+                         const std::vector<sim::NodeId>& nodes);
   sim::NodeId resolve(const properties::NodeRef& ref) const;
   std::vector<sim::NodeId> side_of(int index) const;
   void record(std::string kind, const std::vector<sim::NodeId>& nodes, std::string detail);

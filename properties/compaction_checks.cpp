@@ -173,17 +173,6 @@ std::vector<Violation> check_compaction_keeps_latest(const Observations& observa
   return violations;
 }
 
-namespace {
-
-// Every tombstone removal in the passes, with the earliest pass over it before.
-struct TombstoneRemoval {
-  const CleanerSample* pass = nullptr;
-  const CleanedRecordSeen* record = nullptr;
-  bool superseded = false;
-  std::optional<std::int64_t> first_passed_ms;  // smallest now_ms of earlier passes over it
-  const CleanerSample* first_pass = nullptr;
-};
-
 std::vector<TombstoneRemoval> tombstone_removals(const Observations& observations) {
   std::vector<TombstoneRemoval> removals;
   // Per partition and offset: the earlier pass with the smallest now_ms that passed it.
@@ -208,8 +197,6 @@ std::vector<TombstoneRemoval> tombstone_removals(const Observations& observation
   }
   return removals;
 }
-
-}  // namespace
 
 std::vector<Violation> check_tombstone_kept(const Observations& observations) {
   std::vector<Violation> violations;
@@ -329,11 +316,32 @@ struct ReadFinding {
   bool promised = true;
 };
 
+}  // namespace
+
+std::map<PartitionKey, const Op*> latest_acknowledged_by_key(const History& history,
+                                                             const Observations& observations,
+                                                             const DataPromises& promises) {
+  std::map<PartitionKey, const Op*> latest;
+  for (const Op& op : history.ops()) {
+    if (op.kind != OpKind::kSend || op.status != OpStatus::kOk || op.offset.value() < 0 || !op.key)
+      continue;
+    const cluster::LogConfig* config = config_of(observations, op.tp.topic);
+    if (config == nullptr || !cluster::compacts(config->cleanup_policy)) continue;
+    const std::optional<Offset> hw = final_high_watermark(observations, op.tp);
+    if ((hw && op.offset >= *hw) || op.offset < promises.cleanup.final_log_start(op.tp)) continue;
+    const Op*& slot = latest[{op.tp, *op.key}];
+    if (slot == nullptr || op.offset > slot->offset) slot = &op;
+  }
+  return latest;
+}
+
+namespace {
+
 std::vector<ReadFinding> compacted_read_findings(const History& history,
                                                  const Observations& observations,
                                                  const DataPromises& promises) {
-  using PartitionKey = std::pair<TopicPartition, std::string>;
-  std::map<PartitionKey, const Op*> latest;
+  const std::map<PartitionKey, const Op*> latest =
+      latest_acknowledged_by_key(history, observations, promises);
   sim::SimTime end{};
   std::map<PartitionKey, KeyReads> read;
   for (const Op& op : history.ops()) {
@@ -343,14 +351,6 @@ std::vector<ReadFinding> compacted_read_findings(const History& history,
         if (r.key) read[{r.tp, *r.key}].at.emplace(r.offset, r.value);
       }
     }
-    if (op.kind != OpKind::kSend || op.status != OpStatus::kOk || op.offset.value() < 0 || !op.key)
-      continue;
-    const cluster::LogConfig* config = config_of(observations, op.tp.topic);
-    if (config == nullptr || !cluster::compacts(config->cleanup_policy)) continue;
-    const std::optional<Offset> hw = final_high_watermark(observations, op.tp);
-    if ((hw && op.offset >= *hw) || op.offset < promises.cleanup.final_log_start(op.tp)) continue;
-    const Op*& slot = latest[{op.tp, *op.key}];
-    if (slot == nullptr || op.offset > slot->offset) slot = &op;
   }
   // Keys an indeterminate tombstone may have deleted after their latest acknowledged record:
   // the log may then rightly hold nothing of them.

@@ -46,7 +46,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "properties/checker.h"
@@ -75,6 +79,30 @@ std::vector<Violation> check_compacted_read(const History& history,
                                             const DataPromises& promises);
 std::vector<Violation> check_committed_offsets_survive_cleaning(const History& history,
                                                                 const Observations& observations);
+
+// A tombstone a cleaner pass removed: `superseded` when a later record of its key lies below
+// that pass's end (it went with the key's older values); `first_pass` the earlier pass over
+// the same partition (any replica) with the smallest now_ms that passed it (none: never passed
+// before), whose now_ms starts its delete.retention.ms. Shared by tombstone-kept, the
+// tombstone_lifetime measurements and the run report (reports/retention_report.h).
+struct TombstoneRemoval {
+  const CleanerSample* pass = nullptr;
+  const CleanedRecordSeen* record = nullptr;
+  bool superseded = false;
+  std::optional<std::int64_t> first_passed_ms;  // first_pass->now_ms
+  const CleanerSample* first_pass = nullptr;
+};
+// Every tombstone removal in Observations::cleaner, in pass order.
+std::vector<TombstoneRemoval> tombstone_removals(const Observations& observations);
+
+// Per partition of a compacted topic and key, the key's latest acknowledged send: the ok send
+// with the highest offset below the partition's final high watermark (the highest any final
+// log had) and at or above its final log start (promises.cleanup) — what compacted-read
+// expects the final reader to see, and what the run report compares the final logs with.
+using PartitionKey = std::pair<cluster::TopicPartition, std::string>;
+std::map<PartitionKey, const Op*> latest_acknowledged_by_key(const History& history,
+                                                             const Observations& observations,
+                                                             const DataPromises& promises);
 
 // Every compaction checker: tombstone-removed only when `run_completed`; compacted-read and
 // committed-offsets-survive-cleaning counted as "<name>_unpromised" where not promised.

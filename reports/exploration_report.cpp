@@ -9,6 +9,8 @@
 #include <set>
 #include <vector>
 
+#include "reports/report_files.h"
+
 namespace samsa::reports {
 
 namespace {
@@ -123,7 +125,8 @@ nlohmann::json exploration_report_json(const Exploration& e) {
   Json failures = Json::array();
   for (const Json& entry : get_or<Json>(s, "failures", Json::array()))
     failures.push_back(failure_row(entry, e));
-  return {{"scenario", get_or<std::string>(s, "scenario", "")},
+  return {{"kind", "exploration"},
+          {"scenario", get_or<std::string>(s, "scenario", "")},
           {"bugs", get_or<Json>(s, "bugs", Json::array())},
           {"seeds", get_or<std::uint64_t>(s, "seeds", 0)},
           {"seeds_requested", get_or<std::uint64_t>(s, "seeds_requested", 0)},
@@ -222,22 +225,9 @@ std::string exploration_report_markdown(const nlohmann::json& r) {
 
 bool write_exploration_report(const Exploration& exploration, const std::string& out_dir,
                               std::string& error) {
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
   const Json report = exploration_report_json(exploration);
-  const fs::path json_path = fs::path(out_dir) / "report.json";
-  const fs::path md_path = fs::path(out_dir) / "report.md";
-  const fs::path html_path = fs::path(out_dir) / "report.html";
-  std::ofstream(json_path) << report.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
-  std::ofstream(md_path) << exploration_report_markdown(report);
-  std::ofstream(html_path) << exploration_report_html(report);
-  for (const fs::path& p : {json_path, md_path, html_path}) {
-    if (!fs::is_regular_file(p, ec)) {
-      error = fmt::format("cannot write {}", p.string());
-      return false;
-    }
-  }
-  return true;
+  return write_report_files(out_dir, report, exploration_report_markdown(report),
+                            exploration_report_html(report), error);
 }
 
 }  // namespace samsa::reports

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "reports/exploration_report.h"
+#include "reports/report_files.h"
 #include "reports/svg_chart.h"
 
 namespace samsa::reports {
@@ -35,13 +36,7 @@ std::string fault_kinds_chart(const Json& r) {
 
 std::string exploration_report_html(const nlohmann::json& r) {
   const std::string scenario = text_of(r, "scenario");
-  std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>" +
-      xml_escape("samsa exploration: " + scenario) +
-      "</title><style>body{font-family:sans-serif;max-width:1000px;margin:1em auto;color:#222}"
-      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
-      "code{background:#f3f3f3;padding:1px 3px}svg.chart{display:block;margin:1em 0}"
-      "@media print{svg.chart{page-break-inside:avoid}}</style></head><body>\n";
+  std::string html = html_page_head("samsa exploration: " + scenario);
   html += fmt::format(
       "<h1>Exploration of {}</h1>\n<p>{} seeds run (of {} requested, from seed {}): <b>{} "
       "passed, {} failed</b>.</p>\n",

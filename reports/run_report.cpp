@@ -11,6 +11,9 @@
 #include <optional>
 #include <vector>
 
+#include "reports/percentile.h"
+#include "reports/report_files.h"
+#include "reports/retention_report.h"
 #include "reports/svg_chart.h"
 
 namespace samsa::reports {
@@ -136,12 +139,6 @@ Json isr_series(const properties::Observations& o) {
   return points;
 }
 
-std::int64_t percentile(std::vector<std::int64_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
-  return sorted[index];
-}
-
 // Per simulated second: records acknowledged and consumed, and acknowledgement latency.
 Json throughput(const properties::History& history) {
   std::map<std::int64_t, std::int64_t> acked, consumed;
@@ -167,8 +164,8 @@ Json throughput(const properties::History& history) {
     out.push_back({{"t_s", s},
                    {"acknowledged", acked[s]},
                    {"consumed", consumed[s]},
-                   {"ack_latency_ms_p50", percentile(l, 0.50)},
-                   {"ack_latency_ms_p99", percentile(l, 0.99)},
+                   {"ack_latency_ms_p50", percentile_of_sorted(l, 0.50)},
+                   {"ack_latency_ms_p99", percentile_of_sorted(l, 0.99)},
                    {"ack_latency_ms_max", l.empty() ? 0 : l.back()}});
   }
   return out;
@@ -223,6 +220,8 @@ Json run_report_json(const Json& run, const harness::RunResult& result) {
     report["throughput"] = throughput(*result.history);
     report["history"] = history_summary(*result.history);
   }
+  if (Json retention = retention_report_json(result); !retention.is_null())
+    report["retention"] = std::move(retention);
   return report;
 }
 
@@ -233,8 +232,8 @@ std::string run_report_markdown(const Json& report) {
                     report.value("verdict", std::string()) == "pass" ? "PASS" : "FAIL",
                     report.value("trace_hash", std::string()), report.value("events", 0),
                     report.value("sim_ms", 0));
-  md += fmt::format("Plan: {}\n\nReplay: `{}`\n\n", report.value("plan", std::string()),
-                    report.value("replay", std::string()));
+  md += fmt::format("Plan:\n\n```\n{}\n```\n\nReplay: `{}`\n\n",
+                    report.value("plan", std::string()), report.value("replay", std::string()));
   md += "## Violations\n\n";
   if (report["violations"].empty()) md += "None: every property held.\n\n";
   for (const Json& v : report["violations"]) {
@@ -253,6 +252,7 @@ std::string run_report_markdown(const Json& report) {
   md += "\n## Stats\n\n| stat | value |\n| --- | --- |\n";
   for (const auto& [name, value] : report["stats"].items())
     md += fmt::format("| {} | {} |\n", name, value.dump());
+  if (report.contains("retention")) md += "\n" + retention_report_markdown(report["retention"]);
   return md;
 }
 
@@ -292,16 +292,8 @@ LineChart series_chart(const Json& points, const std::string& title, const std::
 }  // namespace
 
 std::string run_report_html(const Json& report) {
-  std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
-      "<title>" +
-      xml_escape(fmt::format("samsa run: {} seed {}", report.value("scenario", std::string()),
-                             report.value("seed", 0))) +
-      "</title><style>body{font-family:sans-serif;max-width:1000px;margin:1em auto;color:#222}"
-      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
-      ".pass{color:#2a7a2a}.fail{color:#b00020}code{background:#f3f3f3;padding:1px 3px}"
-      "svg.chart{display:block;margin:1em 0}@media print{svg.chart{page-break-inside:avoid}}"
-      "</style></head><body>\n";
+  std::string html = html_page_head(fmt::format(
+      "samsa run: {} seed {}", report.value("scenario", std::string()), report.value("seed", 0)));
   const bool pass = report.value("verdict", std::string()) == "pass";
   html += fmt::format(
       "<h1>samsa run: {} seed {}</h1>\n<p class=\"{}\"><b>{}</b> — trace hash "
@@ -310,7 +302,7 @@ std::string run_report_html(const Json& report) {
       pass ? "pass" : "fail", pass ? "PASS: every property held" : "FAIL",
       xml_escape(report.value("trace_hash", std::string())), report.value("events", 0),
       report.value("sim_ms", 0));
-  html += fmt::format("<p>{}</p><p>Replay: <code>{}</code></p>\n",
+  html += fmt::format("<pre>{}</pre><p>Replay: <code>{}</code></p>\n",
                       xml_escape(report.value("plan", std::string())),
                       xml_escape(report.value("replay", std::string())));
   if (!pass) {
@@ -337,9 +329,10 @@ std::string run_report_html(const Json& report) {
                                             {"ack_latency_ms_max", "max"}}));
   }
   if (report.contains("isr")) {
-    html += render_line_chart(series_chart(report["isr"], "ISR size over the run's partitions",
-                                           "replicas in the ISR",
-                                           {{"min", "smallest"}, {"max", "largest"}}));
+    LineChart isr = series_chart(report["isr"], "ISR size over the run's partitions",
+                                 "replicas in the ISR", {{"min", "smallest"}, {"max", "largest"}});
+    isr.steps = true;  // a size holds until the next change
+    html += render_line_chart(isr);
   }
   if (report.contains("history")) {
     html +=
@@ -356,25 +349,15 @@ std::string run_report_html(const Json& report) {
     html += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", xml_escape(name),
                         xml_escape(value.dump()));
   }
-  html += "</table>\n</body></html>\n";
+  html += "</table>\n";
+  if (report.contains("retention")) html += retention_report_html(report["retention"]);
+  html += "</body></html>\n";
   return html;
 }
 
 bool write_run_report(const Json& report, const std::string& out_dir, std::string& error) {
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  const fs::path dir(out_dir);
-  std::ofstream(dir / "report.json")
-      << report.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
-  std::ofstream(dir / "report.md") << run_report_markdown(report);
-  std::ofstream(dir / "report.html") << run_report_html(report);
-  for (const char* name : {"report.json", "report.md", "report.html"}) {
-    if (!fs::is_regular_file(dir / name, ec)) {
-      error = fmt::format("cannot write {}", (dir / name).string());
-      return false;
-    }
-  }
-  return true;
+  return write_report_files(out_dir, report, run_report_markdown(report), run_report_html(report),
+                            error);
 }
 
 }  // namespace samsa::reports

@@ -4,8 +4,9 @@
 // shrink it; a timeline with a lane per node (crashes, power losses, pauses, isolations,
 // clock skew) and per partition (its leader and leader epoch), and one for the active
 // controller; the ISR sizes, produce and consume throughput and acknowledgement latency
-// over simulated time; and the history summary (sends by outcome, polls, commits,
-// rebalances).
+// over simulated time; the history summary (sends by outcome, polls, commits,
+// rebalances); and, for a run with retention limits or compaction, the retention and
+// compaction section under "retention" (retention_report.h).
 //
 // Shape: run_report_json() is the one place that reads the run; the Markdown and HTML
 // writers only format its JSON (so every number in them is in report.json too).

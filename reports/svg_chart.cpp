@@ -182,9 +182,14 @@ std::string render_line_chart(const LineChart& chart) {
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
     if (chart.series[i].points.empty()) continue;
     std::string points;
-    for (const auto& [x, y] : chart.series[i].points) {
-      if (!points.empty()) points += ' ';
-      points += px(sx(x)) + "," + px(sy(y));
+    const std::pair<double, double>* previous = nullptr;
+    for (const auto& point : chart.series[i].points) {
+      if (previous != nullptr) {
+        points += ' ';
+        if (chart.steps) points += px(sx(point.first)) + "," + px(sy(previous->second)) + ' ';
+      }
+      points += px(sx(point.first)) + "," + px(sy(point.second));
+      previous = &point;
     }
     out += fmt::format(
         R"(<polyline fill="none" stroke="{}" stroke-width="1.5" points="{}"><title>{}</title></polyline>)",
@@ -240,14 +245,17 @@ std::string render_bar_chart(const BarChart& chart) {
 }
 
 std::string render_timeline(const Timeline& timeline) {
-  constexpr double kLabelW = 120, kRight = 16, kTop = 40, kAxisBottom = 40;
+  constexpr double kRight = 16, kTop = 40, kAxisBottom = 40;
+  // The lane names sit right-aligned left of the plot: room for the longest.
+  double label_w = 120;
   std::vector<std::string> kinds;
   for (const Lane& lane : timeline.lanes) {
+    label_w = std::max(label_w, kCharPx * static_cast<double>(lane.name.size()) + 12);
     for (const Span& s : lane.spans) {
       if (std::find(kinds.begin(), kinds.end(), s.kind) == kinds.end()) kinds.push_back(s.kind);
     }
   }
-  const double plot_w = timeline.width - kLabelW - kRight;
+  const double plot_w = timeline.width - label_w - kRight;
   const double lanes_h =
       static_cast<double>(std::max<std::size_t>(1, timeline.lanes.size())) * timeline.lane_height;
   const int rows = legend_rows(kinds, plot_w);
@@ -256,7 +264,7 @@ std::string render_timeline(const Timeline& timeline) {
   const double x_min = timeline.x_min;
   const double x_max = timeline.x_max > x_min ? timeline.x_max : x_min + 1;
   const auto sx = [&](double x) {
-    return kLabelW + (std::clamp(x, x_min, x_max) - x_min) / (x_max - x_min) * plot_w;
+    return label_w + (std::clamp(x, x_min, x_max) - x_min) / (x_max - x_min) * plot_w;
   };
 
   for (std::size_t l = 0; l < timeline.lanes.size(); ++l) {
@@ -264,9 +272,9 @@ std::string render_timeline(const Timeline& timeline) {
     const double y = kTop + static_cast<double>(l) * timeline.lane_height;
     if (l % 2 == 1) {
       out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="#f5f5f5"/>)",
-                         px(kLabelW), px(y), px(plot_w), timeline.lane_height);
+                         px(label_w), px(y), px(plot_w), timeline.lane_height);
     }
-    out += fmt::format(R"(<text x="{}" y="{}" text-anchor="end">{}</text>)", px(kLabelW - 6),
+    out += fmt::format(R"(<text x="{}" y="{}" text-anchor="end">{}</text>)", px(label_w - 6),
                        px(y + timeline.lane_height / 2.0 + 4), xml_escape(lane.name));
     for (const Span& s : lane.spans) {
       const std::size_t k =
@@ -284,8 +292,8 @@ std::string render_timeline(const Timeline& timeline) {
     }
   }
   const double axis_y = kTop + lanes_h;
-  out += fmt::format(R"(<path d="M{} {}H{}" stroke="#888"/>)", px(kLabelW), px(axis_y),
-                     px(kLabelW + plot_w));
+  out += fmt::format(R"(<path d="M{} {}H{}" stroke="#888"/>)", px(label_w), px(axis_y),
+                     px(label_w + plot_w));
   const std::vector<double> ticks = nice_ticks(x_min, x_max, 8);
   const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
   for (const double t : ticks) {
@@ -293,14 +301,14 @@ std::string render_timeline(const Timeline& timeline) {
                        px(axis_y + 14), tick_label(t, step));
   }
   out += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)",
-                     px(kLabelW + plot_w / 2), px(axis_y + 30), xml_escape(timeline.x_label));
+                     px(label_w + plot_w / 2), px(axis_y + 30), xml_escape(timeline.x_label));
   for (const Marker& m : timeline.markers) {
     out += fmt::format(
         R"(<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#333" stroke-dasharray="3 3">)"
         R"(<title>{3}</title></line><text x="{0}" y="{4}" text-anchor="middle" font-size="9">{3}</text>)",
         px(sx(m.at)), px(kTop - 4), px(axis_y), xml_escape(m.label), px(kTop - 8));
   }
-  legend(out, kinds, kLabelW, axis_y + kAxisBottom, plot_w);
+  legend(out, kinds, label_w, axis_y + kAxisBottom, plot_w);
   out += "</svg>";
   return out;
 }

@@ -37,6 +37,9 @@ struct LineChart {
   std::vector<Series> series;
   int width = 720;
   int height = 280;
+  // A step function: each value holds until the next point (an ISR size, a log start
+  // offset), drawn as horizontal then vertical segments instead of slopes.
+  bool steps = false;
 };
 
 // One <svg>: the axes with ticks from nice_ticks (y from 0 unless a value is negative), a

@@ -9,6 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev jq
+  chromium python3
 )
 
 missing=()

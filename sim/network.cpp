@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <utility>
 
 #include "sim/assert.h"
@@ -76,7 +77,7 @@ void Network::add_node(NodeId node) {
   SAMSA_ASSERT(!has_node(node), "add_node twice");
   const std::size_t n = std::max<std::size_t>(stride_, node.value() + 1);
   if (n != stride_) {  // grow the matrices, keeping every existing link's state
-    std::vector<std::uint8_t> blocked(n * n, 0);
+    std::vector<std::uint16_t> blocked(n * n, 0);
     std::vector<Link> links(n * n);
     for (std::size_t from = 0; from < stride_; ++from) {
       for (std::size_t to = 0; to < stride_; ++to) {
@@ -288,41 +289,73 @@ LatencyModel Network::link_latency(NodeId from, NodeId to) const {
   return l.has_latency_override ? l.latency_override : config_.latency;
 }
 
-void Network::set_blocked(std::span<const NodeId> from, std::span<const NodeId> to,
-                          bool symmetric) {
+Network::Cut Network::set_blocked(std::span<const NodeId> from, std::span<const NodeId> to,
+                                  bool symmetric) {
+  const auto block = [&](NodeId a, NodeId b) {
+    std::uint16_t& count = blocked_[index(a, b)];
+    SAMSA_ASSERT(count < std::numeric_limits<std::uint16_t>::max(), "too many nested cuts");
+    ++count;
+  };
   for (const NodeId a : from) {
     for (const NodeId b : to) {
       SAMSA_ASSERT(a != b, "the two sides of a partition overlap");
-      blocked_[index(a, b)] = 1;
-      if (symmetric) blocked_[index(b, a)] = 1;
+      block(a, b);
+      if (symmetric) block(b, a);
     }
   }
   const std::uint64_t digest = nodes_digest(to, nodes_digest(from, symmetric ? 1 : 2));
   record_fault(fmt::format("partition {} {} {}", format_nodes(from), symmetric ? "<->" : "->",
                            format_nodes(to)),
                digest);
+  const std::uint64_t id = next_cut_id_++;
+  active_cuts_.insert(id);
+  return Cut{{from.begin(), from.end()}, {to.begin(), to.end()}, symmetric, id};
 }
 
-void Network::partition(std::span<const NodeId> side_a, std::span<const NodeId> side_b) {
-  set_blocked(side_a, side_b, /*symmetric=*/true);
+Network::Cut Network::partition(std::span<const NodeId> side_a, std::span<const NodeId> side_b) {
+  return set_blocked(side_a, side_b, /*symmetric=*/true);
 }
 
-void Network::partition_one_way(std::span<const NodeId> from, std::span<const NodeId> to) {
-  set_blocked(from, to, /*symmetric=*/false);
+Network::Cut Network::partition_one_way(std::span<const NodeId> from, std::span<const NodeId> to) {
+  return set_blocked(from, to, /*symmetric=*/false);
 }
 
-void Network::isolate(NodeId node) {
+Network::Cut Network::isolate(NodeId node) {
   const NodeId self[] = {node};
   std::vector<NodeId> others;
   for (std::size_t i = 0; i < inboxes_.size(); ++i) {
     const NodeId other(static_cast<std::uint32_t>(i));
     if (other != node && has_node(other)) others.push_back(other);
   }
-  set_blocked(self, others, /*symmetric=*/true);
+  return set_blocked(self, others, /*symmetric=*/true);
+}
+
+void Network::restore(const Cut& cut) {
+  if (active_cuts_.erase(cut.id) == 0) return;  // restored already, or healed
+  const auto unblock = [&](NodeId a, NodeId b) {
+    std::uint16_t& count = blocked_[index(a, b)];
+    SAMSA_ASSERT(count > 0, "a cut in force covers a link that is up");
+    --count;
+  };
+  for (const NodeId a : cut.from) {
+    for (const NodeId b : cut.to) {
+      unblock(a, b);
+      if (cut.symmetric) unblock(b, a);
+    }
+  }
+  // The same trace event as heal() when this was the last cut, so that a run whose faults
+  // never overlap traces exactly as when every end of a fault healed the whole network.
+  if (std::all_of(blocked_.begin(), blocked_.end(), [](std::uint16_t c) { return c == 0; })) {
+    return record_fault("heal", 0);
+  }
+  record_fault(fmt::format("restore {} {} {}", format_nodes(cut.from), cut.symmetric ? "<->" : "->",
+                           format_nodes(cut.to)),
+               nodes_digest(cut.to, nodes_digest(cut.from, cut.symmetric ? 3 : 4)));
 }
 
 void Network::heal() {
   std::fill(blocked_.begin(), blocked_.end(), 0);
+  active_cuts_.clear();
   record_fault("heal", 0);
 }
 

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -117,12 +118,25 @@ class Network final : public TimerTarget {
   void set_link_latency(NodeId from, NodeId to, LatencyModel model);
   void clear_link_latency(NodeId from, NodeId to);
   LatencyModel link_latency(NodeId from, NodeId to) const;
+  // The links one partition or isolation blocked, to give to restore(). Cuts nest: a link
+  // is blocked while any cut that covers it is in force, so ending one of two overlapping
+  // faults leaves the other's links cut.
+  struct Cut {
+    std::vector<NodeId> from;
+    std::vector<NodeId> to;
+    bool symmetric = true;
+    std::uint64_t id = 0;  // which cut: restoring it twice, or after heal(), is a no-op
+  };
   // Symmetric: every a <-> b blocked. The sides must be disjoint.
-  void partition(std::span<const NodeId> side_a, std::span<const NodeId> side_b);
+  Cut partition(std::span<const NodeId> side_a, std::span<const NodeId> side_b);
   // Only from -> to blocked. The sides must be disjoint.
-  void partition_one_way(std::span<const NodeId> from, std::span<const NodeId> to);
-  // Cut off from every other node, both directions (messages to itself still arrive).
-  void isolate(NodeId node);
+  Cut partition_one_way(std::span<const NodeId> from, std::span<const NodeId> to);
+  // Cut off from every other node there is now, both directions (messages to itself still
+  // arrive).
+  Cut isolate(NodeId node);
+  // Ends one cut (after heal(), or twice, it changes nothing). When no link is left
+  // blocked it is traced as a heal.
+  void restore(const Cut& cut);
   // Removes every partition (latency overrides stay).
   void heal();
   bool can_reach(NodeId from, NodeId to) const;
@@ -146,7 +160,7 @@ class Network final : public TimerTarget {
   std::size_t index(NodeId from, NodeId to) const;
   Link& link(NodeId from, NodeId to) { return links_[index(from, to)]; }
   const Link& link(NodeId from, NodeId to) const { return links_[index(from, to)]; }
-  void set_blocked(std::span<const NodeId> from, std::span<const NodeId> to, bool symmetric);
+  Cut set_blocked(std::span<const NodeId> from, std::span<const NodeId> to, bool symmetric);
   Duration draw_latency(NodeId from, NodeId to);
   void schedule_copy(const Envelope& envelope);
   void deliver(Envelope envelope, std::uint32_t to_incarnation);
@@ -158,9 +172,12 @@ class Network final : public TimerTarget {
   NetworkConfig config_;
   NetworkStats stats_;
   std::uint64_t next_message_id_ = 0;
-  std::size_t stride_ = 0;             // node slots per matrix row (max node id + 1)
-  std::vector<std::uint8_t> blocked_;  // [from * stride_ + to]: 1 if from -> to is cut
-  std::vector<Link> links_;            // same layout as blocked_
+  std::size_t stride_ = 0;  // node slots per matrix row (max node id + 1)
+  // [from * stride_ + to]: how many cuts in force block from -> to (0: the link is up).
+  std::vector<std::uint16_t> blocked_;
+  std::set<std::uint64_t> active_cuts_;  // the ids of the cuts in force
+  std::uint64_t next_cut_id_ = 1;
+  std::vector<Link> links_;                                  // same layout as blocked_
   std::vector<std::unique_ptr<Channel<Envelope>>> inboxes_;  // by node id; null if not added
   std::vector<InFlight> in_flight_;                          // slab of deliveries
   std::vector<std::uint32_t> free_slots_;                    // reusable slab slots

@@ -338,7 +338,9 @@ sim::Status<LogError> PartitionLog::advance_log_start_offset(Offset offset) {
   if (auto st = write_offset_checkpoint(log_start_file_, offset); !st) return st;
   log_start_offset_ = offset;
   if (auto st = epoch_cache_.truncate_from_start(offset); !st) return fail(st.error());
-  producers_.truncate_head(offset);
+  // The producer state stays (Kafka's onLogStartOffsetIncremented since KAFKA-7190 and
+  // KIP-360): forgetting a producer whose batches retention deleted answers its next
+  // retry UNKNOWN_PRODUCER_ID, and a retry of a batch that did land is then written twice.
   check_invariants();
   return sim::Unit{};
 }

@@ -16,8 +16,10 @@
 //      and every batch appended since carries the epoch the cache gives its base offset.
 //   5. After any LogError::kIo the log is offline: every later call fails with kIo (the
 //      memory and the disk may disagree) until the log is opened again.
-//   6. producer_state() is what recording every batch from the log start to the LEO, in
-//      order, gives (ProducerStateManager::record, then truncate_head(log start)).
+//   6. producer_state() agrees with recording every batch from the log start to the LEO,
+//      in order (ProducerStateManager::record), on every producer the log still holds; it
+//      also remembers producers whose batches retention deleted (KIP-360), until a reopen
+//      finds no snapshot above the log start and rebuilds from the log alone.
 //   7. A snapshot named <s> is written only once every batch below s is durable, and
 //      describes exactly those batches; none is named above the LEO once open() or a
 //      truncation returns (so a snapshot never outlives the batches it describes).

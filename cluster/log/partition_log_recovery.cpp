@@ -283,6 +283,9 @@ sim::Status<LogError> PartitionLog::load_producer_state() {
   // Newest first; each pass loads one snapshot or deletes it.
   while (!snapshots_.empty()) {
     const Offset end = snapshots_.back();
+    // Kafka's truncateAndReload drops snapshots at or below the log start: what they
+    // describe is gone, so the state is rebuilt from the log that is left.
+    if (end <= log_start_offset_) break;
     auto text = read_whole_file(env_.disk(), producer_snapshot_path(end), kMaxSnapshotBytes);
     if (!text && text.error().kind == CheckpointErrorKind::kIo) return fail(LogError::kIo);
     std::string why = text ? std::string() : text.error().detail;
@@ -291,14 +294,13 @@ sim::Status<LogError> PartitionLog::load_producer_state() {
     if (state) {
       producers_ = std::move(*state);
       last_load_.snapshot = end;
-      scan_from = std::max(end, log_start_offset_);
+      scan_from = end;
       break;
     }
     SAMSA_LOG_WARN("{}: producer snapshot {} ignored: {}", dir_, end, why);
     if (auto st = delete_producer_snapshot(end); !st) return st;
   }
   if (auto st = scan_producer_batches(scan_from); !st) return st;
-  producers_.truncate_head(log_start_offset_);
   // Older snapshots a power loss brought back (their deletion was not durable yet).
   while (snapshots_.size() > kSnapshotsRetained) {
     if (auto st = delete_producer_snapshot(snapshots_.front()); !st) return st;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "harness/runner.h"
+#include "harness/scenario.h"
 #include "properties/plan_gen.h"
 #include "tests/harness/property_check.h"
 
@@ -46,9 +47,12 @@ void run_and_check(const RunPlan& plan) {
   }
   RC_TAG(fmt::format("{} fault kinds", kinds.size()));
   if (!result.pass) {
+    // The shrunk plan as a scenario file: save it and `samsa run FILE --seed N` replays it.
     RC_LOG() << "seed " << seed << "\n"
              << properties::describe_plan(plan) << "\n"
-             << describe_result(result);
+             << describe_result(result) << "\nas a scenario (samsa run FILE --seed " << seed
+             << "):\n"
+             << scenario_to_toml(plan, "a failing whole-cluster property case", "");
   }
   RC_ASSERT(result.pass);
 }

@@ -91,6 +91,34 @@ Timeline cluster_timeline(int nodes, int partitions) {
   return t;
 }
 
+// The points attribute of the only polyline of `svg`.
+std::string polyline_points(const std::string& svg) {
+  const std::size_t at = svg.find("points=\"") + 8;
+  return svg.substr(at, svg.find('"', at) - at);
+}
+
+TEST(LineChart, AsStepsHoldsEachValueUntilTheNextPoint) {
+  LineChart chart;
+  chart.y_label = "replicas in the ISR";
+  chart.series = {{"smallest", {{0, 3}, {10, 2}, {20, 3}}}};
+  const std::string slopes = polyline_points(render_line_chart(chart));
+  chart.steps = true;
+  const std::string steps = polyline_points(render_line_chart(chart));
+  const auto pairs = [](const std::string& points) { return count(points, ","); };
+  EXPECT_EQ(pairs(slopes), 3u);
+  EXPECT_EQ(pairs(steps), 5u);  // a corner before each later point
+  // The corner before the second point is at its x and the first point's y.
+  const auto coordinates = [](const std::string& points, std::size_t i) {
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < i; ++k) at = points.find(' ', at) + 1;
+    return points.substr(at, points.find(' ', at) - at);
+  };
+  const std::string first = coordinates(steps, 0), corner = coordinates(steps, 1),
+                    second = coordinates(steps, 2);
+  EXPECT_EQ(corner.substr(0, corner.find(',')), second.substr(0, second.find(',')));
+  EXPECT_EQ(corner.substr(corner.find(',')), first.substr(first.find(',')));
+}
+
 TEST(Timeline, HasALanePerNodeAndALegendEntryPerKind) {
   const std::string svg = render_timeline(cluster_timeline(3, 2));
   std::string why;
@@ -115,6 +143,23 @@ TEST(Timeline, GrowsALaneAtATimeSoTenNodesAndFiftyPartitionsStayReadable) {
   EXPECT_EQ(height(large) - height(small), (60 - 5) * 18);  // lane_height per extra lane
   EXPECT_EQ(count(large, ">broker-10</text>"), 1u);
   EXPECT_EQ(count(large, ">events-49</text>"), 1u);
+}
+
+// A lane name longer than the default label column (the offsets topic's partitions) moves
+// the plot right rather than running off the left edge.
+TEST(Timeline, MakesRoomForTheLongestLaneName) {
+  Timeline timeline = cluster_timeline(3, 2);
+  const auto label_x = [](const std::string& svg, const std::string& name) {
+    const std::size_t at = svg.rfind("<text x=\"", svg.find(">" + name + "</text>")) + 9;
+    return std::stod(svg.substr(at, svg.find('"', at) - at));
+  };
+  const double short_x = label_x(render_timeline(timeline), "broker-1");
+  timeline.lanes.push_back({"__consumer_offsets-49", {}});
+  const std::string svg = render_timeline(timeline);
+  const double long_x = label_x(svg, "__consumer_offsets-49");
+  EXPECT_EQ(long_x, label_x(svg, "broker-1"));  // one right-aligned column
+  EXPECT_GT(long_x, short_x);
+  EXPECT_GE(long_x, 7.0 * 21);  // about 7 px per character
 }
 
 }  // namespace

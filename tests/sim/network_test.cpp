@@ -219,6 +219,33 @@ TEST(Network, HealRestoresEveryLinkAndKeepsSlowLinks) {
   EXPECT_EQ(w.network.link_latency(w.ids[0], w.ids[1]).base, 10ms);
 }
 
+// Two overlapping faults: isolating node 2 and a split {0} | {1, 2}. Ending the isolation
+// brings back 2's links except those the split still cuts; ending the split too brings
+// back the rest, and a cut restored twice changes nothing.
+TEST(Network, RestoringOneOfTwoOverlappingCutsLeavesTheOtherInForce) {
+  World w(1, {}, 4);
+  const Network::Cut isolation = w.network.isolate(w.ids[2]);
+  const std::vector<NodeId> side_a = {w.ids[0]}, side_b = {w.ids[1], w.ids[2]};
+  const Network::Cut split = w.network.partition(side_a, side_b);
+  w.network.restore(isolation);
+  const Pairs split_links = {{0, 1}, {0, 2}, {1, 0}, {2, 0}};
+  EXPECT_EQ(deliver_every_pair(w), every_pair_except(w, split_links));
+  w.network.restore(isolation);
+  EXPECT_EQ(deliver_every_pair(w), every_pair_except(w, split_links));
+  w.network.restore(split);
+  EXPECT_EQ(deliver_every_pair(w), every_pair_except(w, {}));
+}
+
+TEST(Network, ARestoreAfterHealChangesNothing) {
+  World w(1, {}, 3);
+  const Network::Cut isolation = w.network.isolate(w.ids[1]);
+  w.network.heal();
+  const std::vector<NodeId> a = {w.ids[0]}, b = {w.ids[2]};
+  w.network.partition(a, b);
+  w.network.restore(isolation);
+  EXPECT_EQ(deliver_every_pair(w), every_pair_except(w, {{0, 2}, {2, 0}}));
+}
+
 TEST(Network, SlowLinkDelaysOnlyItsOwnDirection) {
   World w(1, fixed_latency(1ms));
   const NodeId a = w.ids[0], b = w.ids[1];
