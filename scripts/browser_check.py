@@ -87,6 +87,7 @@ def check_self_contained(name, html_path):
 def screenshot(chromium, name, html_path, png_path, profile):
     cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
            "--no-first-run", "--disable-extensions", "--disable-background-networking",
+           "--disable-dev-shm-usage",
            f"--user-data-dir={profile}", "--host-resolver-rules=MAP * ~NOTFOUND",
            f"--window-size={WIDTH_PX},{HEIGHT_PX}", f"--screenshot={png_path}",
            f"--force-device-scale-factor={SCALE}", "--enable-logging=stderr", "--v=0", html_path.resolve().as_uri()]
